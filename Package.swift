@@ -1,0 +1,76 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Breather",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "breatherd", targets: ["breatherd"]),
+        .executable(name: "breather", targets: ["breather"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // Pure Swift: the model, config, scheduling, state and control protocol. No C.
+        .target(
+            name: "BreatherCore",
+            dependencies: [
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // C libraries, each behind a module map and a shim of typed wrappers for variadic calls.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        // Thin Swift wrappers that own the C handles.
+        .target(
+            name: "BreatherSystemd",
+            dependencies: [
+                "CSystemd", "BreatherCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "BreatherHTTP",
+            dependencies: ["CCurl", "BreatherCore"]
+        ),
+
+        // The daemon: socket server, timers, delivery workers, signals.
+        .target(
+            name: "BreatherDaemon",
+            dependencies: [
+                "BreatherCore", "BreatherSystemd", "BreatherHTTP",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "breatherd", dependencies: ["BreatherDaemon"]),
+
+        // The command tree, a library so its help text can be golden-tested.
+        .target(
+            name: "BreatherCLI",
+            dependencies: [
+                "BreatherCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "breather", dependencies: ["BreatherCLI"]),
+
+        .testTarget(name: "BreatherCoreTests", dependencies: ["BreatherCore"]),
+        .testTarget(name: "BreatherEdgeTests", dependencies: ["BreatherSystemd", "BreatherHTTP", "BreatherCore"]),
+        .testTarget(name: "BreatherCLITests", dependencies: ["BreatherCLI", "BreatherCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,61 @@
+/// Where a message goes, as `[channels.NAME]` in breather.toml defines it.
+public struct Channel: Hashable, Sendable, Codable {
+    public enum Kind: String, Hashable, Sendable, Codable {
+        case desktop
+        case webhook
+    }
+
+    public var name: String
+    public var kind: Kind
+    /// Present when `kind == .webhook`.
+    public var webhook: Webhook?
+
+    public init(name: String, kind: Kind, webhook: Webhook? = nil) {
+        self.name = name
+        self.kind = kind
+        self.webhook = webhook
+    }
+
+    /// How far a failed delivery is retried when the channel says nothing else.
+    public static let defaultRetryWindow = Span(seconds: 24 * 3600)
+
+    public var retryWindow: Span {
+        webhook?.retryWindow ?? Channel.defaultRetryWindow
+    }
+}
+
+/// The settings of a `type = "webhook"` channel.
+///
+/// `url` and the secret files are never logged or shown: use `redactedURL` in anything a
+/// person or the journal reads.
+public struct Webhook: Hashable, Sendable, Codable {
+    public enum Preset: String, Hashable, Sendable, Codable, CaseIterable {
+        case json, ntfy, slack, discord, matrix, telegram, gotify
+    }
+
+    public var preset: Preset
+    /// The URL written in the config, or nil when it comes from `urlFile`.
+    public var url: String?
+    /// An absolute path to a file holding the URL (for URLs that embed a key).
+    public var urlFile: String?
+    /// An absolute path to a file holding a bearer token.
+    public var tokenFile: String?
+    public var timeout: Span
+    public var retryWindow: Span
+
+    public init(
+        preset: Preset = .json,
+        url: String? = nil,
+        urlFile: String? = nil,
+        tokenFile: String? = nil,
+        timeout: Span = Span(seconds: 10),
+        retryWindow: Span = Channel.defaultRetryWindow
+    ) {
+        self.preset = preset
+        self.url = url
+        self.urlFile = urlFile
+        self.tokenFile = tokenFile
+        self.timeout = timeout
+        self.retryWindow = retryWindow
+    }
+}

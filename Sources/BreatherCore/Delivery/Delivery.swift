@@ -1,0 +1,66 @@
+import Foundation
+
+/// One message to one channel, with its own id, attempts and outcome.
+///
+/// A delivery is written to the outbox before its first attempt and leaves it only after
+/// success or when its retry window closes, so a restart never loses one. Its `id` is the
+/// `Idempotency-Key` of every attempt.
+public struct Delivery: Hashable, Sendable, Codable {
+    public var id: String
+    public var event: Event
+    public var channel: String
+    public var breakId: String?
+    public var plan: String?
+    /// The rendered text, fixed when the delivery is made.
+    public var message: String
+    public var checkinAt: Date?
+    /// When the message was due: the check-in plus the offset, for a reminder.
+    public var dueAt: Date
+    /// Only for reminders.
+    public var offsetSeconds: Int?
+    /// The moment the daemon made this delivery.
+    public var createdAt: Date
+    /// The last moment a retry may start.
+    public var expiresAt: Date
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    /// One sentence about the last failure, free of secrets.
+    public var lastError: String?
+
+    public init(
+        id: String,
+        event: Event,
+        channel: String,
+        breakId: String?,
+        plan: String?,
+        message: String,
+        checkinAt: Date?,
+        dueAt: Date,
+        offsetSeconds: Int?,
+        createdAt: Date,
+        expiresAt: Date,
+        attempts: Int = 0,
+        nextAttemptAt: Date,
+        lastError: String? = nil
+    ) {
+        self.id = id
+        self.event = event
+        self.channel = channel
+        self.breakId = breakId
+        self.plan = plan
+        self.message = message
+        self.checkinAt = checkinAt
+        self.dueAt = dueAt
+        self.offsetSeconds = offsetSeconds
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.lastError = lastError
+    }
+
+    /// True for the check-in-time reminder and for anything sent late: worth a louder notice.
+    public var isUrgent: Bool {
+        offsetSeconds == 0 || createdAt.timeIntervalSince(dueAt) >= 1
+    }
+}
