@@ -1,1 +1,3 @@
-print("breatherd")
+import BreatherDaemon
+
+Daemon.run()

@@ -18,6 +18,8 @@ public struct Delivery: Hashable, Sendable, Codable {
     public var dueAt: Date
     /// Only for reminders.
     public var offsetSeconds: Int?
+    /// Only for reminders: which reminder of the plan this is.
+    public var reminderIndex: Int?
     /// The moment the daemon made this delivery.
     public var createdAt: Date
     /// The last moment a retry may start.
@@ -37,6 +39,7 @@ public struct Delivery: Hashable, Sendable, Codable {
         checkinAt: Date?,
         dueAt: Date,
         offsetSeconds: Int?,
+        reminderIndex: Int? = nil,
         createdAt: Date,
         expiresAt: Date,
         attempts: Int = 0,
@@ -52,6 +55,7 @@ public struct Delivery: Hashable, Sendable, Codable {
         self.checkinAt = checkinAt
         self.dueAt = dueAt
         self.offsetSeconds = offsetSeconds
+        self.reminderIndex = reminderIndex
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.attempts = attempts

@@ -1,0 +1,73 @@
+import Foundation
+
+/// One running use of a plan: started at a time, with a promised check-in time.
+///
+/// The break holds a copy of its plan and of the two names, so editing the config
+/// mid-break changes nothing that was promised.
+public struct Break: Hashable, Sendable, Codable {
+    public var id: String
+    public var plan: Plan
+    public var me: String
+    public var partner: String
+    public var startedAt: Date
+    /// The check-in promised at the start.
+    public var promisedAt: Date
+    /// The check-in in force now, after every extension.
+    public var checkinAt: Date
+    public var extensions: Int
+    public var note: String?
+    /// One entry per reminder of `plan`, by index.
+    public var reminders: [ReminderState]
+
+    public init(id: String, plan: Plan, me: String, partner: String, startedAt: Date, checkinAt: Date, note: String?) {
+        self.id = id
+        self.plan = plan
+        self.me = me
+        self.partner = partner
+        self.startedAt = startedAt
+        self.promisedAt = checkinAt
+        self.checkinAt = checkinAt
+        self.extensions = 0
+        self.note = note
+        self.reminders = plan.reminders.indices.map { index in
+            let due = checkinAt.addingTimeInterval(Double(plan.reminders[index].offset.seconds))
+            // A reminder that would fall before the break began (a `-45m` one in a 30-minute
+            // break) has nothing to remind of.
+            return ReminderState(index: index, status: due < startedAt ? .skipped : .pending)
+        }
+    }
+
+    /// When reminder `index` is due under the check-in in force.
+    public func dueDate(ofReminder index: Int) -> Date {
+        checkinAt.addingTimeInterval(Double(plan.reminders[index].offset.seconds))
+    }
+
+    /// The total length promised, start to check-in in force.
+    public var promisedLength: Span {
+        Span(seconds: Int(checkinAt.timeIntervalSince(startedAt).rounded()))
+    }
+
+    public struct ReminderState: Hashable, Sendable, Codable {
+        public enum Status: String, Hashable, Sendable, Codable {
+            /// Waiting for its time.
+            case pending
+            /// Its deliveries were made (they may still be retrying in the outbox).
+            case sent
+            /// A before-reminder that had not gone out by the check-in time.
+            case dropped
+            /// Fell before the start of the break; never due.
+            case skipped
+        }
+
+        public var index: Int
+        public var status: Status
+        /// How many times it went out (more than once only after an extension).
+        public var sentCount: Int
+
+        public init(index: Int, status: Status, sentCount: Int = 0) {
+            self.index = index
+            self.status = status
+            self.sentCount = sentCount
+        }
+    }
+}

@@ -1,0 +1,245 @@
+import Foundation
+
+/// The break's state machine: start, extend, back, cancel, the clock's ticks and delivery
+/// outcomes go in; a new state and the effects to perform come out.
+///
+/// It is a value: the daemon changes a copy, saves the copy's `state`, and only then keeps
+/// it and performs the effects, so nothing is acknowledged that is not on disk. It reads
+/// no clock, file or socket of its own: every decision is a function of state and `now`.
+public struct BreakMachine: Sendable {
+    public private(set) var state: BreatherState
+    /// The settings in force (names and channels); replaced on reload.
+    public var settings: Settings
+    public var values: MessageValues
+    /// Deliveries being attempted right now; not saved, since after a restart none is.
+    public private(set) var inFlight: Set<String> = []
+
+    public init(state: BreatherState, settings: Settings, values: MessageValues = MessageValues()) {
+        self.state = state
+        self.settings = settings
+        self.values = values
+    }
+
+    // MARK: Commands
+
+    public mutating func start(plan: Plan, duration: Span?, note: String?, now rawNow: Date, breakId: String) throws(ControlError) -> [Effect] {
+        if let running = state.activeBreak {
+            throw ControlError(
+                code: .breakRunning,
+                message: "A break is already running (plan \"\(running.plan.name)\", check-in at \(values.clockTime(running.checkinAt))); end it with `breather back` or `breather cancel` first."
+            )
+        }
+        let now = rawNow.wholeMilliseconds
+        let length = duration ?? plan.duration
+        let brk = Break(
+            id: breakId, plan: plan, me: settings.me, partner: settings.partner,
+            startedAt: now, checkinAt: now.addingTimeInterval(Double(length.seconds)), note: note
+        )
+        state.activeBreak = brk
+        var effects: [Effect] = [.log(LogEntry(.notice, "Break started with plan \(plan.name); check-in promised at \(Timestamp.format(brk.checkinAt)).", fields: LogEntry.fields(of: brk).merging(["event": "start"]) { $1 }))]
+        for reminder in brk.reminders where reminder.status == .skipped {
+            effects.append(.log(LogEntry(.info, "Reminder \(plan.reminders[reminder.index].offset.offsetDescription) falls before the break began and is skipped.", fields: LogEntry.fields(of: brk).merging(["event": "reminder"]) { $1 })))
+        }
+        if let announce = plan.announce {
+            queue(announce, event: .announce, for: brk, tag: "announce", now: now)
+        }
+        return effects + tick(now: now)
+    }
+
+    public mutating func back(now rawNow: Date) throws(ControlError) -> [Effect] {
+        try end(outcome: .back, now: rawNow.wholeMilliseconds)
+    }
+
+    public mutating func cancel(now rawNow: Date) throws(ControlError) -> [Effect] {
+        try end(outcome: .cancelled, now: rawNow.wholeMilliseconds)
+    }
+
+    public mutating func extend(by span: Span, now rawNow: Date) throws(ControlError) -> [Effect] {
+        guard var brk = state.activeBreak else { throw noBreak("extend") }
+        guard span.seconds > 0 else {
+            throw ControlError(code: .invalidArgument, message: "An extension must be longer than zero, such as 10m.")
+        }
+        let now = rawNow.wholeMilliseconds
+        brk.checkinAt = brk.checkinAt.addingTimeInterval(Double(span.seconds))
+        brk.extensions += 1
+        var renewed: Set<Int> = []
+        for position in brk.reminders.indices where brk.dueDate(ofReminder: brk.reminders[position].index) > now {
+            if brk.reminders[position].status != .pending { renewed.insert(brk.reminders[position].index) }
+            brk.reminders[position].status = .pending
+        }
+        // A reminder that goes out again under the new time supersedes its unsent copy.
+        state.outbox.removeAll { delivery in
+            delivery.breakId == brk.id && delivery.reminderIndex.map(renewed.contains) == true && !inFlight.contains(delivery.id)
+        }
+        state.activeBreak = brk
+        var effects: [Effect] = [.log(LogEntry(.notice, "Check-in moved by \(span) to \(Timestamp.format(brk.checkinAt)).", fields: LogEntry.fields(of: brk).merging(["event": "extend"]) { $1 }))]
+        if let message = brk.plan.extend {
+            queue(message, event: .extend, for: brk, tag: "extend\(brk.extensions)", now: now)
+        }
+        effects += tick(now: now)
+        return effects
+    }
+
+    // MARK: Time
+
+    /// Everything due at `now`: reminders go out (late if their time has passed), before-
+    /// reminders past the check-in are dropped, deliveries whose time has come are attempted.
+    public mutating func tick(now: Date) -> [Effect] {
+        var effects: [Effect] = []
+        if var brk = state.activeBreak {
+            let due = brk.reminders.indices
+                .filter { brk.reminders[$0].status == .pending && brk.dueDate(ofReminder: brk.reminders[$0].index) <= now }
+                .sorted { brk.dueDate(ofReminder: brk.reminders[$0].index) < brk.dueDate(ofReminder: brk.reminders[$1].index) }
+            for position in due {
+                let index = brk.reminders[position].index
+                let reminder = brk.plan.reminders[index]
+                let dueAt = brk.dueDate(ofReminder: index)
+                if reminder.offset.seconds < 0, now >= brk.checkinAt {
+                    brk.reminders[position].status = .dropped
+                    effects.append(.log(LogEntry(.warning, "Reminder \(reminder.offset.offsetDescription) was not sent by the check-in time and is dropped, since it would now mislead.", fields: LogEntry.fields(of: brk).merging(["event": "reminder", "offset_seconds": String(reminder.offset.seconds)]) { $1 })))
+                    continue
+                }
+                brk.reminders[position].status = .sent
+                brk.reminders[position].sentCount += 1
+                state.activeBreak = brk
+                queue(
+                    Plan.Message(to: reminder.to, template: reminder.template), event: .reminder, for: brk,
+                    tag: "r\(index).\(brk.reminders[position].sentCount)", due: dueAt, offset: reminder.offset.seconds,
+                    reminderIndex: index, now: now
+                )
+            }
+            state.activeBreak = brk
+        }
+        effects += sweepOutbox(now: now)
+        return effects
+    }
+
+    /// The next instant at which `tick` has something to do, if any.
+    public func nextWake() -> Date? {
+        var candidates: [Date] = []
+        if let brk = state.activeBreak {
+            for reminder in brk.reminders where reminder.status == .pending {
+                candidates.append(brk.dueDate(ofReminder: reminder.index))
+            }
+        }
+        for delivery in state.outbox where !inFlight.contains(delivery.id) {
+            candidates.append(delivery.nextAttemptAt)
+            if let checkin = delivery.checkinAt, delivery.isBeforeReminder {
+                candidates.append(checkin)
+            }
+        }
+        return candidates.min()
+    }
+
+    // MARK: Deliveries
+
+    /// Records the result of an attempt started by an `.attempt` effect.
+    public mutating func finished(deliveryId: String, result: AttemptResult, now: Date, jitter: Double) -> [Effect] {
+        inFlight.remove(deliveryId)
+        guard let position = state.outbox.firstIndex(where: { $0.id == deliveryId }) else {
+            return []
+        }
+        var delivery = state.outbox[position]
+        delivery.attempts += 1
+        var fields = LogEntry.fields(of: delivery)
+        fields["attempt"] = String(delivery.attempts)
+        switch result {
+        case .delivered(let detail):
+            state.outbox.remove(at: position)
+            fields["late_seconds"] = String(format: "%.3f", now.timeIntervalSince(delivery.dueAt))
+            return [.log(LogEntry(.info, "Delivered \(delivery.event.rawValue) to \(delivery.channel) (\(detail)).", fields: fields))]
+        case .failed(let reason, let retryable, let retryAfter):
+            delivery.lastError = reason
+            guard retryable else {
+                state.outbox.remove(at: position)
+                return [.log(LogEntry(.error, "Gave up on \(delivery.event.rawValue) to \(delivery.channel): \(reason)", fields: fields))]
+            }
+            let delay = RetryPolicy.delay(afterFailures: delivery.attempts, retryAfter: retryAfter, jitter: jitter)
+            let next = now.addingTimeInterval(delay)
+            guard next <= delivery.expiresAt else {
+                state.outbox.remove(at: position)
+                return [.log(LogEntry(.error, "Gave up on \(delivery.event.rawValue) to \(delivery.channel) after \(delivery.attempts) attempts, as its retry window has closed: \(reason)", fields: fields))]
+            }
+            delivery.nextAttemptAt = next.wholeMilliseconds
+            state.outbox[position] = delivery
+            return [.log(LogEntry(.warning, "Attempt \(delivery.attempts) of \(delivery.event.rawValue) to \(delivery.channel) failed; trying again in \(String(format: "%.1f", delay)) s: \(reason)", fields: fields))]
+        }
+    }
+
+    /// Drops the outbox's stale before-reminders and expired deliveries, and starts the
+    /// attempts that are due.
+    private mutating func sweepOutbox(now: Date) -> [Effect] {
+        var effects: [Effect] = []
+        var kept: [Delivery] = []
+        for delivery in state.outbox {
+            if inFlight.contains(delivery.id) {
+                kept.append(delivery)
+            } else if delivery.isBeforeReminder, let checkin = delivery.checkinAt, now >= checkin {
+                effects.append(.log(LogEntry(.warning, "Reminder \(Span(seconds: delivery.offsetSeconds ?? 0).offsetDescription) to \(delivery.channel) had not gone out by the check-in time and is dropped, since it would now mislead.", fields: LogEntry.fields(of: delivery))))
+            } else if now > delivery.expiresAt {
+                effects.append(.log(LogEntry(.error, "Gave up on \(delivery.event.rawValue) to \(delivery.channel), as its retry window has closed.", fields: LogEntry.fields(of: delivery))))
+            } else {
+                if delivery.nextAttemptAt <= now {
+                    inFlight.insert(delivery.id)
+                    effects.append(.attempt(delivery))
+                }
+                kept.append(delivery)
+            }
+        }
+        state.outbox = kept
+        return effects
+    }
+
+    private mutating func end(outcome: HistoryRecord.Outcome, now: Date) throws(ControlError) -> [Effect] {
+        guard let brk = state.activeBreak else { throw noBreak(outcome == .back ? "back" : "cancel") }
+        var effects: [Effect] = []
+        let pending = brk.reminders.filter { $0.status == .pending }.count
+        let event = outcome == .back ? "back" : "cancel"
+        effects.append(.log(LogEntry(.notice, outcome == .back ? "Checked back in; \(pending) pending reminders are dropped." : "Break cancelled; \(pending) pending reminders are dropped.", fields: LogEntry.fields(of: brk).merging(["event": event]) { $1 })))
+        // Reminders of an ended break would mislead ("still calming down" after coming back).
+        state.outbox.removeAll { delivery in
+            guard delivery.breakId == brk.id, delivery.event == .reminder else { return false }
+            effects.append(.log(LogEntry(.info, "Dropped an unsent reminder to \(delivery.channel): the break has ended.", fields: LogEntry.fields(of: delivery))))
+            inFlight.remove(delivery.id)
+            return true
+        }
+        state.activeBreak = nil
+        let message = outcome == .back ? brk.plan.back : brk.plan.cancel
+        if let message {
+            queue(message, event: outcome == .back ? .back : .cancel, for: brk, tag: event, now: now)
+        }
+        effects.append(.recordHistory(HistoryRecord(
+            breakId: brk.id, plan: brk.plan.name, startedAt: brk.startedAt, promisedAt: brk.promisedAt,
+            checkinAt: brk.checkinAt, endedAt: now, outcome: outcome, extensions: brk.extensions, note: brk.note
+        )))
+        return effects + tick(now: now)
+    }
+
+    /// Puts one delivery per channel of `message` into the outbox, due now unless said.
+    private mutating func queue(
+        _ message: Plan.Message, event: Event, for brk: Break, tag: String,
+        due: Date? = nil, offset: Int? = nil, reminderIndex: Int? = nil, now: Date
+    ) {
+        let dueAt = due ?? now
+        let text = message.template.render(values.values(for: brk, due: dueAt, now: now))
+        for channel in message.to {
+            let window = settings.channels[channel]?.retryWindow ?? Channel.defaultRetryWindow
+            state.outbox.append(Delivery(
+                id: "\(brk.id)-\(tag)-\(channel)", event: event, channel: channel, breakId: brk.id, plan: brk.plan.name,
+                message: text, checkinAt: brk.checkinAt, dueAt: dueAt, offsetSeconds: offset, reminderIndex: reminderIndex,
+                createdAt: now, expiresAt: now.addingTimeInterval(Double(window.seconds)), nextAttemptAt: now
+            ))
+        }
+    }
+
+    private func noBreak(_ command: String) -> ControlError {
+        ControlError(code: .noBreak, message: "No break is running, so there is nothing to \(command == "back" ? "come back from" : command).")
+    }
+}
+
+extension Delivery {
+    /// A reminder due before the check-in: it must not arrive after it.
+    var isBeforeReminder: Bool {
+        event == .reminder && (offsetSeconds ?? 0) < 0
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// The values of a plan's template variables for one message of one break.
+public struct MessageValues: Sendable {
+    public var timeZone: TimeZone
+
+    public init(timeZone: TimeZone = .current) {
+        self.timeZone = timeZone
+    }
+
+    /// Values as of `now`, for a message that was due at `due`.
+    public func values(for brk: Break, due: Date, now: Date) -> [Template.Variable: String] {
+        let secondsLeft = brk.checkinAt.timeIntervalSince(now)
+        return [
+            .me: brk.me,
+            .partner: brk.partner,
+            .plan: brk.plan.name,
+            .checkinTime: clockTime(brk.checkinAt),
+            .minutesLeft: String(max(0, Int((secondsLeft / 60).rounded(.up)))),
+            .duration: brk.promisedLength.spokenDescription,
+            .note: brk.note ?? "",
+            .late: lateness(now.timeIntervalSince(due)),
+        ]
+    }
+
+    /// Local `HH:MM`.
+    public func clockTime(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.hour, .minute], from: date)
+        return String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+    }
+
+    /// `{late}`: "on time", or how late in words ("3 minutes late", "40 seconds late").
+    public func lateness(_ seconds: Double) -> String {
+        guard seconds >= 1 else { return "on time" }
+        let whole = Int(seconds)
+        if whole < 60 { return Span(seconds: whole).spokenDescription + " late" }
+        return Span(seconds: whole / 60 * 60).spokenDescription + " late"
+    }
+}

@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a file so that a crash at any moment leaves either the old or the new contents:
+/// a temporary file beside it, fsync, rename over the old one, fsync of the folder.
+public enum AtomicFile {
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(FileError) {
+        let temporary = path + ".tmp"
+        let fd = try retrying(.open, path: temporary) { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        do throws(FileError) {
+            try writeAll(fd, bytes, path: temporary)
+            try retrying(.sync, path: temporary) { fsync(fd) }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw FileError(code: .rename, path: path, errno: code)
+        }
+        try syncDirectory(of: path)
+    }
+
+    /// Appends one record to a log-like file and flushes it to disk.
+    public static func append(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(FileError) {
+        let fd = try retrying(.open, path: path) { open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode) }
+        defer { close(fd) }
+        try writeAll(fd, bytes, path: path)
+        try retrying(.sync, path: path) { fsync(fd) }
+    }
+
+    /// Reads a whole file; nil when it does not exist.
+    public static func read(_ path: String) throws(FileError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw FileError(code: .read, path: path, errno: errno)
+        }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = try retrying(.read, path: path) { buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
+            if count == 0 { return result }
+            result.append(contentsOf: buffer[0..<Int(count)])
+        }
+    }
+
+    /// Creates a folder and its parents with `mode` where missing.
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws(FileError) {
+        var current = ""
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, mode) != 0, errno != EEXIST {
+                throw FileError(code: .createDirectory, path: current, errno: errno)
+            }
+        }
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = try retrying(.write, path: path) {
+                bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            }
+            offset += Int(written)
+        }
+    }
+
+    private static func syncDirectory(of path: String) throws(FileError) {
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileError(code: .sync, path: directory, errno: errno) }
+        defer { close(fd) }
+        try retrying(.sync, path: directory) { fsync(fd) }
+    }
+
+    /// Runs a system call again while it is interrupted; turns -1 into a `FileError`.
+    @discardableResult
+    private static func retrying<T: BinaryInteger>(_ code: FileError.Code, path: String, _ call: () -> T) throws(FileError) -> T {
+        while true {
+            let result = call()
+            if result >= 0 { return result }
+            if errno == EINTR { continue }
+            throw FileError(code: code, path: path, errno: errno)
+        }
+    }
+}

@@ -1,0 +1,16 @@
+/// Everything the daemon must not forget, saved as one file so that each change (a break
+/// starting, a reminder going out and its deliveries being queued) is one atomic write.
+public struct BreatherState: Hashable, Sendable, Codable {
+    public static let currentVersion = 1
+
+    public var version: Int
+    public var activeBreak: Break?
+    /// Deliveries not yet delivered: queued, or waiting for another attempt.
+    public var outbox: [Delivery]
+
+    public init(activeBreak: Break? = nil, outbox: [Delivery] = []) {
+        self.version = BreatherState.currentVersion
+        self.activeBreak = activeBreak
+        self.outbox = outbox
+    }
+}

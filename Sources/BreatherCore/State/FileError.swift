@@ -1,0 +1,42 @@
+/// A file operation that failed, with the path and the system's reason in one sentence.
+public struct FileError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Code: Hashable, Sendable {
+        case open, write, sync, rename, read, createDirectory
+    }
+
+    public var code: Code
+    public var path: String
+    public var errno: Int32
+
+    public init(code: Code, path: String, errno: Int32) {
+        self.code = code
+        self.path = path
+        self.errno = errno
+    }
+
+    public var description: String {
+        let verb: String
+        switch code {
+        case .open: verb = "open"
+        case .write: verb = "write"
+        case .sync: verb = "flush to disk"
+        case .rename: verb = "replace"
+        case .read: verb = "read"
+        case .createDirectory: verb = "create the folder"
+        }
+        return "Could not \(verb) \(path): \(FileError.reason(errno))."
+    }
+
+    /// The system's words for an errno, lower-cased to sit inside a sentence.
+    static func reason(_ code: Int32) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        let message = String(cString: text)
+        return message.prefix(1).lowercased() + message.dropFirst()
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

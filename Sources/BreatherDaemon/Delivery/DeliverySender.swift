@@ -1,0 +1,58 @@
+import BreatherCore
+import BreatherHTTP
+import Foundation
+
+/// Turns a delivery into a request for its channel and sends it without blocking; the
+/// completion reports an `AttemptResult` on whatever thread the transport uses.
+///
+/// The channel's settings and secrets are read at each send: a fixed URL or token takes
+/// effect on the next retry. No URL or secret ever appears in a result's sentence.
+final class DeliverySender: Sendable {
+    private let transport: CurlTransport
+    private let paths: Paths
+
+    init(transport: CurlTransport, paths: Paths) {
+        self.transport = transport
+        self.paths = paths
+    }
+
+    func send(_ delivery: Delivery, through channel: Channel?, completion: @escaping @Sendable (AttemptResult) -> Void) {
+        guard let channel else {
+            return completion(.failed(
+                reason: "The channel \(delivery.channel) is not defined in breather.toml any more.",
+                retryable: true, retryAfter: nil
+            ))
+        }
+        switch channel.kind {
+        case .desktop:
+            completion(.failed(reason: "Desktop notifications are not available in this version of breatherd.", retryable: false, retryAfter: nil))
+        case .webhook:
+            guard let webhook = channel.webhook else {
+                return completion(.failed(reason: "The channel \(channel.name) has no webhook settings.", retryable: false, retryAfter: nil))
+            }
+            sendWebhook(delivery, webhook: webhook, completion: completion)
+        }
+    }
+
+    private func sendWebhook(_ delivery: Delivery, webhook: Webhook, completion: @escaping @Sendable (AttemptResult) -> Void) {
+        let url: String
+        let token: String?
+        do throws(SecretFile.Error) {
+            if let file = webhook.urlFile {
+                url = try SecretFile.read(paths.resolveInConfig(file))
+            } else {
+                url = webhook.url ?? ""
+            }
+            token = try webhook.tokenFile.map { file throws(SecretFile.Error) in try SecretFile.read(paths.resolveInConfig(file)) }
+        } catch {
+            return completion(.failed(reason: error.description, retryable: true, retryAfter: nil))
+        }
+        guard webhook.preset == .json else {
+            return completion(.failed(reason: "The \(webhook.preset.rawValue) preset is not available in this version of breatherd.", retryable: false, retryAfter: nil))
+        }
+        let request = JSONPreset.request(for: delivery, url: url, token: token, timeout: webhook.timeout, sentAt: Date())
+        transport.send(request) { outcome in
+            completion(RetryPolicy.classify(outcome, now: Date()))
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import BreatherCore
+import BreatherHTTP
+import BreatherSystemd
+import Dispatch
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// breatherd: loads the configuration and the saved state, listens on the control socket,
+/// keeps time, and stops cleanly on SIGTERM.
+public enum Daemon {
+    public struct StartError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func run(environment: [String: String] = ProcessInfo.processInfo.environment) -> Never {
+        JournalLogHandler.bootstrap(identifier: "breatherd")
+        let logger = Logger(label: "breatherd")
+        do {
+            try start(environment: environment, logger: logger)
+        } catch {
+            logger.critical("\(error.description)")
+            FileHandle.standardError.write(Data("breatherd: \(error.description)\n".utf8))
+            exit(1)
+        }
+        dispatchMain()
+    }
+
+    private static func start(environment: [String: String], logger: Logger) throws(StartError) {
+        signal(SIGPIPE, SIG_IGN)
+        let paths = Paths(environment: environment)
+        guard let runtime = paths.runtimeDirectory, let socketPath = paths.socketPath else {
+            throw StartError(description: "XDG_RUNTIME_DIR is not set, so breatherd has no place for its control socket; log in through a session that sets it, or set it to a private folder (mode 0700).")
+        }
+        do {
+            try AtomicFile.makeDirectory(paths.stateDirectory)
+            try AtomicFile.makeDirectory(runtime)
+            chmod(runtime, 0o700)
+        } catch {
+            throw StartError(description: error.description)
+        }
+
+        let configuration = ConfigLoader.load(paths)
+        for diagnostic in configuration.diagnostics {
+            logger.warning("\(diagnostic.description)", metadata: ["event": "config"])
+        }
+        let loaded = StateStore(path: paths.stateFile).load()
+        if let problem = loaded.problem {
+            logger.error("\(problem)", metadata: ["event": "state"])
+        }
+
+        let transport: CurlTransport
+        do {
+            transport = try CurlTransport()
+        } catch {
+            throw StartError(description: "\(error)")
+        }
+        let notifier = SystemdNotifier()
+        let engine = Engine(
+            paths: paths, configuration: configuration, state: loaded.state, clock: SystemClock(),
+            sender: DeliverySender(transport: transport, paths: paths), logger: logger,
+            onStatus: { text in try? notifier.status(text) }
+        )
+
+        let listener = try listeningSocket(at: socketPath, logger: logger)
+        let server = ControlServer(listener: listener) { request, reply in engine.handle(request, reply: reply) }
+        Lifetime.keep(engine, server)
+
+        engine.queue.sync { engine.start() }
+        server.start()
+        installSignalHandlers(engine: engine, notifier: notifier, logger: logger)
+        try? notifier.ready(status: engine.queue.sync { engine.statusSentence() })
+        logger.notice("breatherd \(BreatherVersion.current) is listening on \(socketPath).", metadata: ["event": "ready"])
+    }
+
+    /// The socket systemd passed (socket activation), or one bound here.
+    private static func listeningSocket(at path: String, logger: Logger) throws(StartError) -> Int32 {
+        if let inherited = try? ListenFDs.take(), let fd = inherited.first {
+            guard (try? ListenFDs.isListeningUnixStreamSocket(fd)) == true else {
+                throw StartError(description: SocketError(code: .notASocket, path: path, errno: 0).description)
+            }
+            return fd
+        }
+        do {
+            return try UnixSocket.listen(at: path)
+        } catch {
+            throw StartError(description: error.description)
+        }
+    }
+
+    private static func installSignalHandlers(engine: Engine, notifier: SystemdNotifier, logger: Logger) {
+        for number in [SIGTERM, SIGINT, SIGHUP] {
+            signal(number, SIG_IGN)
+        }
+        let stop: @Sendable () -> Void = {
+            // Every change is saved before it is acknowledged; the queue's last word is the
+            // saved state. Deliveries in flight stay in the outbox and go out after a restart.
+            engine.queue.sync {
+                try? notifier.stopping(status: "Stopping; the state is saved.")
+                logger.notice("breatherd is stopping; the state is saved.", metadata: ["event": "stop"])
+            }
+            exit(0)
+        }
+        let term = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .main)
+        term.setEventHandler(handler: stop)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .main)
+        interrupt.setEventHandler(handler: stop)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .main)
+        hangup.setEventHandler {
+            try? notifier.reloading(status: "Reloading the configuration.")
+            engine.handle(ControlRequest(op: .reload)) { _ in
+                try? notifier.ready(status: engine.queue.sync { engine.statusSentence() })
+            }
+        }
+        for source in [term, interrupt, hangup] {
+            source.resume()
+        }
+        Lifetime.keep(term as AnyObject, interrupt as AnyObject, hangup as AnyObject)
+    }
+}
+
+/// Holds objects for the life of the process (a Dispatch source nothing holds is cancelled).
+enum Lifetime {
+    nonisolated(unsafe) private static var kept: [AnyObject] = []
+    private static let lock = NSLock()
+
+    static func keep(_ objects: AnyObject...) {
+        lock.lock()
+        kept.append(contentsOf: objects)
+        lock.unlock()
+    }
+}
