@@ -13,6 +13,9 @@ public struct BreakMachine: Sendable {
     public var values: MessageValues
     /// Deliveries being attempted right now; not saved, since after a restart none is.
     public private(set) var inFlight: Set<String> = []
+    /// How long before its time a reminder's deliveries are made and saved, so that at the
+    /// due instant nothing waits for the disk and the attempt starts at once.
+    public var lead: TimeInterval = 2
 
     public init(state: BreatherState, settings: Settings, values: MessageValues = MessageValues()) {
         self.state = state
@@ -84,11 +87,13 @@ public struct BreakMachine: Sendable {
 
     /// Everything due at `now`: reminders go out (late if their time has passed), before-
     /// reminders past the check-in are dropped, deliveries whose time has come are attempted.
+    /// A reminder due within `lead` is queued now with its attempt set for its due time.
     public mutating func tick(now: Date) -> [Effect] {
         var effects: [Effect] = []
+        let horizon = now.addingTimeInterval(lead)
         if var brk = state.activeBreak {
             let due = brk.reminders.indices
-                .filter { brk.reminders[$0].status == .pending && brk.dueDate(ofReminder: brk.reminders[$0].index) <= now }
+                .filter { brk.reminders[$0].status == .pending && brk.dueDate(ofReminder: brk.reminders[$0].index) <= horizon }
                 .sorted { brk.dueDate(ofReminder: brk.reminders[$0].index) < brk.dueDate(ofReminder: brk.reminders[$1].index) }
             for position in due {
                 let index = brk.reminders[position].index
@@ -119,7 +124,7 @@ public struct BreakMachine: Sendable {
         var candidates: [Date] = []
         if let brk = state.activeBreak {
             for reminder in brk.reminders where reminder.status == .pending {
-                candidates.append(brk.dueDate(ofReminder: reminder.index))
+                candidates.append(brk.dueDate(ofReminder: reminder.index).addingTimeInterval(-lead))
             }
         }
         for delivery in state.outbox where !inFlight.contains(delivery.id) {
@@ -221,13 +226,15 @@ public struct BreakMachine: Sendable {
         due: Date? = nil, offset: Int? = nil, reminderIndex: Int? = nil, now: Date
     ) {
         let dueAt = due ?? now
-        let text = message.template.render(values.values(for: brk, due: dueAt, now: now))
+        // Rendered as of the moment it goes out: its due time, or now if that has passed.
+        let sendAt = max(dueAt, now)
+        let text = message.template.render(values.values(for: brk, due: dueAt, now: sendAt))
         for channel in message.to {
             let window = settings.channels[channel]?.retryWindow ?? Channel.defaultRetryWindow
             state.outbox.append(Delivery(
                 id: "\(brk.id)-\(tag)-\(channel)", event: event, channel: channel, breakId: brk.id, plan: brk.plan.name,
                 message: text, checkinAt: brk.checkinAt, dueAt: dueAt, offsetSeconds: offset, reminderIndex: reminderIndex,
-                createdAt: now, expiresAt: now.addingTimeInterval(Double(window.seconds)), nextAttemptAt: now
+                createdAt: sendAt, expiresAt: sendAt.addingTimeInterval(Double(window.seconds)), nextAttemptAt: sendAt
             ))
         }
     }

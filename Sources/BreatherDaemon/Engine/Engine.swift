@@ -179,6 +179,17 @@ final class Engine: @unchecked Sendable {
     /// refuses: the change stays in memory, is acted on, and saving is tried again later.
     private func commitInternal(_ next: BreakMachine, _ effects: [Effect]) {
         recordHistory(effects)
+        // Attempts of deliveries that are already on disk need not wait for this save: a
+        // reminder queued ahead of its time goes out at its instant, not after an fsync.
+        var effects = effects
+        if !unsaved {
+            let saved = Set(machine.state.outbox.map(\.id))
+            let early = effects.filter { if case .attempt(let delivery) = $0 { saved.contains(delivery.id) } else { false } }
+            if !early.isEmpty {
+                effects.removeAll { if case .attempt(let delivery) = $0 { saved.contains(delivery.id) } else { false } }
+                perform(early, rearm: false)
+            }
+        }
         if unsaved || next.state != machine.state {
             do {
                 try store.save(next.state)
@@ -203,7 +214,7 @@ final class Engine: @unchecked Sendable {
         }
     }
 
-    private func perform(_ effects: [Effect]) {
+    private func perform(_ effects: [Effect], rearm: Bool = true) {
         for effect in effects {
             switch effect {
             case .log(let entry):
@@ -218,6 +229,7 @@ final class Engine: @unchecked Sendable {
                 break
             }
         }
+        guard rearm else { return }
         timer?.arm(at: machine.nextWake())
         onStatus(statusSentence())
     }
@@ -286,7 +298,9 @@ final class Engine: @unchecked Sendable {
         guard let brk = machine.state.activeBreak else {
             return StatusReport(active: false, break: nil, retrying: retrying)
         }
-        let pending = brk.reminders.filter { $0.status == .pending }
+        let now = clock.now()
+        // A reminder queued ahead of its time (the machine's lead) is still pending to a person.
+        let pending = brk.reminders.filter { $0.status == .pending || ($0.status == .sent && brk.dueDate(ofReminder: $0.index) > now) }
             .map { StatusReport.PendingReminder(offsetSeconds: brk.plan.reminders[$0.index].offset.seconds, dueAt: brk.dueDate(ofReminder: $0.index), to: brk.plan.reminders[$0.index].to) }
             .sorted { $0.dueAt < $1.dueAt }
         return StatusReport(
