@@ -71,6 +71,7 @@ public enum Daemon {
         engine.queue.sync { engine.start() }
         server.start()
         installSignalHandlers(engine: engine, notifier: notifier, logger: logger)
+        startWatchdog(on: engine.queue, notifier: notifier)
         try? notifier.ready(status: engine.queue.sync { engine.statusSentence() })
         logger.notice("breatherd \(BreatherVersion.current) is listening on \(socketPath).", metadata: ["event": "ready"])
     }
@@ -88,6 +89,18 @@ public enum Daemon {
         } catch {
             throw StartError(description: error.description)
         }
+    }
+
+    /// Pets systemd's watchdog from the engine's own queue, so a stuck scheduler stops the
+    /// pings and gets restarted.
+    private static func startWatchdog(on queue: DispatchQueue, notifier: SystemdNotifier) {
+        guard let interval = try? SystemdNotifier.watchdogInterval() else { return }
+        let halfMilliseconds = max(1, Int(interval.components.seconds * 500 + interval.components.attoseconds / 2_000_000_000_000_000))
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.setEventHandler { try? notifier.watchdog() }
+        timer.schedule(deadline: .now(), repeating: .milliseconds(halfMilliseconds))
+        timer.resume()
+        Lifetime.keep(timer as AnyObject)
     }
 
     private static func installSignalHandlers(engine: Engine, notifier: SystemdNotifier, logger: Logger) {

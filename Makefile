@@ -1,0 +1,78 @@
+# Breather: build, install as a user service, test, benchmark.
+# Nothing here runs through a shell that the daemon uses; this is only for people.
+
+PREFIX     ?= $(HOME)/.local
+BINDIR     := $(PREFIX)/bin
+DOCDIR     := $(PREFIX)/share/doc/breather
+CONFIG_HOME := $(or $(XDG_CONFIG_HOME),$(HOME)/.config)
+CONFIG_DIR := $(CONFIG_HOME)/breather
+UNIT_DIR   := $(CONFIG_HOME)/systemd/user
+PYTHON     ?= /usr/bin/python3
+SWIFT      ?= swift
+
+# Build and test dependencies, from Debian.
+DEBS := libsystemd-dev libcurl4-openssl-dev pkg-config make \
+        python3-pytest python3-dbusmock dbus dbus-user-session systemd util-linux
+
+.PHONY: all build release deps install uninstall test unit-test integration-test clean
+
+all: build
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release
+
+deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEBS); \
+	else \
+	  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEBS); \
+	fi
+
+# Installs everything and runs Breather as a user service where a systemd user manager runs.
+install: deps release
+	install -d -m 0755 $(BINDIR) $(DOCDIR)
+	install -m 0755 .build/release/breatherd .build/release/breather $(BINDIR)/
+	install -m 0644 README.md $(DOCDIR)/README.md
+	@# The example config is copied only where none exists: a couple's plans are never overwritten.
+	install -d -m 0700 $(CONFIG_DIR) $(CONFIG_DIR)/plans
+	@[ -e $(CONFIG_DIR)/breather.toml ] || install -m 0600 config/breather.toml $(CONFIG_DIR)/breather.toml
+	@for plan in config/plans/*.toml; do \
+	  [ -e $(CONFIG_DIR)/plans/$$(basename $$plan) ] || install -m 0600 $$plan $(CONFIG_DIR)/plans/; \
+	done
+	install -d -m 0755 $(UNIT_DIR)
+	sed 's|%h/.local/bin/breatherd|$(BINDIR)/breatherd|; s|%h/.local/share/doc/breather|$(DOCDIR)|' systemd/breather.service > $(UNIT_DIR)/breather.service
+	install -m 0644 systemd/breather.socket $(UNIT_DIR)/breather.socket
+	@if systemctl --user is-system-running >/dev/null 2>&1 || [ "$$(systemctl --user is-system-running 2>/dev/null)" = degraded ]; then \
+	  systemctl --user daemon-reload && \
+	  systemctl --user enable --now breather.socket breather.service && \
+	  echo "Breather is running as a user service: try 'breather status'."; \
+	  if [ "$$(loginctl show-user "$$(id -un)" -p Linger --value 2>/dev/null)" != yes ]; then \
+	    echo "Lingering is off, so breatherd stops when you log out and a pending check-in would wait until you log in again; 'loginctl enable-linger' keeps it running."; \
+	  fi; \
+	else \
+	  echo "No systemd user manager is running here, so Breather was not started as a service."; \
+	  echo "Run it in the foreground instead:  $(BINDIR)/breatherd"; \
+	fi
+
+uninstall:
+	-systemctl --user disable --now breather.service breather.socket 2>/dev/null
+	rm -f $(BINDIR)/breatherd $(BINDIR)/breather $(UNIT_DIR)/breather.service $(UNIT_DIR)/breather.socket
+	rm -rf $(DOCDIR)
+	-systemctl --user daemon-reload 2>/dev/null
+	@echo "Breather is removed; your config ($(CONFIG_DIR)) and history are kept."
+
+# The whole suite: Swift unit tests, then the real programs against real components.
+test: unit-test integration-test
+
+unit-test:
+	$(SWIFT) build
+	$(SWIFT) test
+
+integration-test: build
+	BREATHER_BIN_DIR=$(CURDIR)/.build/debug $(PYTHON) -m pytest -v -p no:cacheprovider Tests/integration
+
+clean:
+	rm -rf .build
