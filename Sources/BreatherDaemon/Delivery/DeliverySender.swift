@@ -47,10 +47,12 @@ final class DeliverySender: Sendable {
         } catch {
             return completion(.failed(reason: error.description, retryable: true, retryAfter: nil))
         }
-        guard webhook.preset == .json else {
-            return completion(.failed(reason: "The \(webhook.preset.rawValue) preset is not available in this version of breatherd.", retryable: false, retryAfter: nil))
+        let request: HTTPRequest
+        do {
+            request = try PresetRequest.build(delivery, preset: webhook.preset, url: url, token: token, timeout: webhook.timeout, sentAt: Date())
+        } catch {
+            return completion(.failed(reason: error.description, retryable: true, retryAfter: nil))
         }
-        let request = JSONPreset.request(for: delivery, url: url, token: token, timeout: webhook.timeout, sentAt: Date())
         transport.send(request) { outcome in
             completion(RetryPolicy.classify(outcome, now: Date()))
         }
