@@ -14,7 +14,7 @@ SWIFT      ?= swift
 DEBS := libsystemd-dev libcurl4-openssl-dev pkg-config make \
         python3-pytest python3-dbusmock dbus dbus-user-session systemd util-linux
 
-.PHONY: all build release deps install uninstall test unit-test integration-test clean
+.PHONY: all build release deps install uninstall test unit-test integration-test bench bench-smoke clean
 
 all: build
 
@@ -64,8 +64,9 @@ uninstall:
 	-systemctl --user daemon-reload 2>/dev/null
 	@echo "Breather is removed; your config ($(CONFIG_DIR)) and history are kept."
 
-# The whole suite: Swift unit tests, then the real programs against real components.
-test: unit-test integration-test
+# The whole suite: Swift unit tests, the real programs against real components, and a
+# few seconds of the benchmark so its harness cannot rot.
+test: unit-test integration-test bench-smoke
 
 unit-test:
 	$(SWIFT) build
@@ -73,6 +74,13 @@ unit-test:
 
 integration-test: build
 	BREATHER_BIN_DIR=$(CURDIR)/.build/debug $(PYTHON) -m pytest -v -p no:cacheprovider Tests/integration
+
+# Figures for BENCHMARKS.md, from the release build, beside systemd-run and at.
+bench: release
+	$(PYTHON) bench/run.py --bin .build/release --out BENCHMARKS.md
+
+bench-smoke: build
+	$(PYTHON) bench/run.py --smoke --bin .build/debug --out /dev/null
 
 clean:
 	rm -rf .build
