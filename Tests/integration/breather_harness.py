@@ -500,6 +500,9 @@ class Daemon:
         self.notify_sock: Optional[socket.socket] = None
         self.notify_path: Optional[Path] = None
         self.notifications: list[str] = []
+        self._notify_cond = threading.Condition()
+        self._notify_stop = threading.Event()
+        self._notify_thread: Optional[threading.Thread] = None
         self.log_path: Optional[Path] = None
         self.extra_env: dict[str, str] = {}
 
@@ -519,8 +522,8 @@ class Daemon:
     def start(self, timeout: float = 20.0) -> "Daemon":
         assert not self.running, "breatherd is already running"
         self.starts += 1
-        self._open_notify_socket()
         self.notifications = []
+        self._open_notify_socket()
         self.log_path = self.log_dir / f"breatherd-{self.starts}.log"
         env = dict(self.xdg.env)
         env.update(self.extra_env)
@@ -539,14 +542,37 @@ class Daemon:
         return self
 
     def _open_notify_socket(self) -> None:
+        """Binds a fresh datagram socket and drains it in a thread for the whole run, as systemd
+        does: an unread NOTIFY_SOCKET fills up (net.unix.max_dgram_qlen, often 10) and then
+        blocks the daemon's sd_notify."""
         self._close_notify_socket()
         self.notify_path = self.xdg.runtime / f"n{self.starts}"
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         sock.bind(str(self.notify_path))
+        sock.settimeout(0.1)
         self.notify_sock = sock
+        self._notify_stop = threading.Event()
+        self._notify_cond = threading.Condition()
+        self._notify_thread = threading.Thread(target=self._drain_notify, args=(sock, self._notify_stop), daemon=True)
+        self._notify_thread.start()
+
+    def _drain_notify(self, sock: socket.socket, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                data = sock.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with self._notify_cond:
+                self.notifications.append(data.decode("utf-8", "replace"))
+                self._notify_cond.notify_all()
 
     def _close_notify_socket(self) -> None:
         if self.notify_sock:
+            self._notify_stop.set()
+            if self._notify_thread:
+                self._notify_thread.join(timeout=5)
             self.notify_sock.close()
             self.notify_sock = None
         if self.notify_path:
@@ -555,52 +581,43 @@ class Daemon:
             except FileNotFoundError:
                 pass
 
-    def _read_notifications(self, block_for: float) -> list[str]:
-        """Reads the datagrams waiting, blocking up to `block_for` seconds for the first."""
-        got: list[str] = []
-        if not self.notify_sock:
-            return got
-        wait = block_for
-        while True:
-            if wait > 0:
-                self.notify_sock.settimeout(wait)
-            else:
-                self.notify_sock.setblocking(False)
-            wait = 0
-            try:
-                data = self.notify_sock.recv(65536)
-            except (BlockingIOError, socket.timeout, InterruptedError):
-                return got
-            text = data.decode("utf-8", "replace")
-            got.append(text)
-            self.notifications.append(text)
+    def _seen(self, line: str) -> bool:
+        return any(line in message.split("\n") for message in list(self.notifications))
 
-    def has_notification(self, line: str) -> bool:
-        self._read_notifications(0)
-        return any(line in message.split("\n") for message in self.notifications)
+    def has_notification(self, line: str, timeout: float = 1.0) -> bool:
+        """Whether `line` (e.g. STOPPING=1) came, waiting up to `timeout` for the reader."""
+        deadline = time.monotonic() + timeout
+        with self._notify_cond:
+            while not self._seen(line):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._notify_cond.wait(remaining)
+        return True
 
     def _await_notification(self, line: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
+        assert self.proc is not None
         while True:
-            if any(line in message.split("\n") for message in self.notifications):
-                return
-            assert self.proc is not None
+            with self._notify_cond:
+                if self._seen(line):
+                    return
+                self._notify_cond.wait(0.1)
+                if self._seen(line):
+                    return
             code = self.proc.poll()
             if code is not None:
-                self._read_notifications(0)
-                if any(line in message.split("\n") for message in self.notifications):
+                if self.has_notification(line, 0.3):
                     return
                 raise AssertionError(
                     f"breatherd exited with status {code} before sending {line} on NOTIFY_SOCKET; "
                     f"its output:\n{self.log_text()[-4000:]}"
                 )
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if time.monotonic() >= deadline:
                 raise AssertionError(
                     f"breatherd (pid {self.proc.pid}) sent no {line} within {timeout:.0f} s "
                     f"(notifications: {self.notifications!r}); its output:\n{self.log_text()[-4000:]}"
                 )
-            self._read_notifications(min(0.2, remaining))
 
     def stop(self, timeout: float = 10.0) -> int:
         """SIGTERM, then SIGKILL if it has not exited within `timeout`. Fails the test if
@@ -614,7 +631,6 @@ class Daemon:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
                 raise AssertionError(f"breatherd (pid {self.proc.pid}) did not exit within {timeout:.0f} s of SIGTERM")
-        self._read_notifications(0)
         return self.proc.returncode
 
     def kill9(self) -> None:

@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 BIN_DIR, OUT_DIR, PLAN = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -111,6 +112,22 @@ def main() -> int:
         except socket.timeout:
             pass
     log(f"breatherd pid {daemon.pid} is ready")
+    # Keep reading NOTIFY_SOCKET as systemd does: unread STATUS= datagrams would fill its
+    # queue and block the daemon's sd_notify.
+    stop_reading = threading.Event()
+
+    def drain() -> None:
+        notify.settimeout(0.1)
+        while not stop_reading.is_set():
+            try:
+                notify.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
 
     cli = os.path.join(BIN_DIR, "breather")
     start = subprocess.run([cli, "start", PLAN], env=env, capture_output=True, text=True, timeout=15, stdin=subprocess.DEVNULL)
@@ -135,6 +152,8 @@ def main() -> int:
         daemon.wait(timeout=10)
     except subprocess.TimeoutExpired:
         log("breatherd did not exit on SIGTERM; killing it")
+    stop_reading.set()
+    reader.join(timeout=5)
     notify.close()
 
     entries = journal_entries()
