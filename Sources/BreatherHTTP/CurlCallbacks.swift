@@ -1,0 +1,25 @@
+import CCurl
+
+/// The C callbacks libcurl calls during `curl_multi_perform`, on the driving thread. Their
+/// userdata is an unretained `CurlExchange` that `CurlDriver` keeps alive for the transfer.
+enum CurlCallbacks {
+    /// Counts and discards the response body: nothing is kept, so memory stays bounded.
+    static let discardBody: breather_curl_data_callback = { _, size, count, userdata in
+        let total = size * count
+        if let userdata {
+            Unmanaged<CurlExchange>.fromOpaque(userdata).takeUnretainedValue().receivedBody(byteCount: total)
+        }
+        return total
+    }
+
+    /// Hands each response header line (not NUL-terminated) to the exchange.
+    static let readHeader: breather_curl_data_callback = { data, size, count, userdata in
+        let total = size * count
+        if let userdata, let data {
+            let bytes = UnsafeRawBufferPointer(start: data, count: total)
+            let line = String(decoding: bytes, as: UTF8.self)
+            Unmanaged<CurlExchange>.fromOpaque(userdata).takeUnretainedValue().receivedHeaderLine(line)
+        }
+        return total
+    }
+}
