@@ -8,6 +8,7 @@ from breather_harness import (
     local_hhmm,
     parse_ts,
     plan_toml,
+    wait_wall_clock_past,
     webhook,
     write_config,
     write_plan,
@@ -115,3 +116,32 @@ def test_cancel_ends_the_break_without_back(xdg, server, cli, daemon):
     assert [r.event for r in server.drain()] == ["announce"]
     records = history_records(cli("history", "--json").json())
     assert len(records) == 1 and records[0]["outcome"] == "cancelled", records
+
+
+def test_bare_start_uses_default_plan_and_back_drops_the_rest(xdg, server, cli, daemon):
+    write_config(xdg, {"alex": webhook(server, "/alex")}, default_plan="cool-down")
+    write_plan(
+        xdg,
+        "cool-down",
+        plan_toml(
+            "10m",
+            announce=(["alex"], "{me} is taking a breather for {duration}."),
+            reminders=[("0s", ["alex"], "Time."), ("+1s", ["alex"], "{me} is still calming down.")],
+            back=(["alex"], "{me} is back."),
+        ),
+    )
+    daemon.start()
+    started = cli("start", "--for", "2s")  # bare: the default plan, with its duration overridden
+    assert started.returncode == 0, str(started)
+    announce = server.take_event("/alex", "announce", timeout=10).json
+    assert announce["plan"] == "cool-down", announce
+    checkin = parse_ts(announce["checkin_at"])
+    assert abs(checkin - parse_ts(announce["due_at"]) - 2) <= 0.01, f"--for 2s was not the duration: {announce}"
+    assert cli("back").returncode == 0
+    server.take_event("/alex", "back", timeout=10)
+    status = cli.wait_settled()
+    assert status["active"] is False
+    # The dropped reminders' times pass: here waiting for time is the scenario itself.
+    wait_wall_clock_past(checkin + 1.5, timeout=10, what="the dropped reminders' due times to pass")
+    status = cli.wait_settled()
+    assert [r.event for r in server.drain()] == ["announce", "back"], "a reminder was sent after `back`"
