@@ -166,3 +166,36 @@ def test_before_reminder_past_its_checkin_is_dropped(xdg, server, cli, daemon):
     assert ("reminder", -2) not in kinds, f"a before-reminder was sent after its check-in had passed: {kinds}"
     assert kinds == [("announce", None), ("reminder", 1), ("back", None)], kinds
     assert "drop" in daemon.log_text().lower(), "the drop of the -2 s reminder was not logged (no journal here: stderr)"
+
+
+def test_kill9_just_before_a_reminder_is_due(xdg, server, cli, daemon):
+    """A kill in the last second before a reminder's time (when it may already be queued in
+    memory) neither loses it nor sends it twice."""
+    setup_plan(
+        xdg,
+        server,
+        "4s",
+        [("0s", ["alex"], "Time to check in with {partner}."), ("+2s", ["alex"], "{me} is still calming down.")],
+    )
+    daemon.start()
+    assert cli("start", "cool-down").returncode == 0
+    announce = server.take_event("/alex", "announce", timeout=10)
+    settle_before_kill(announce, cli)
+    checkin = parse_ts(announce.json["checkin_at"])
+    # Here the passing of time is the scenario: kill one second before the reminder is due.
+    wait_wall_clock_past(checkin - 1.0, timeout=10, what="one second before the check-in")
+    assert time.time() < checkin - 0.5, "the test was too slow to kill before the reminder was due"
+    daemon.kill9()
+    daemon.start()
+
+    on_time = server.take_event("/alex", "reminder", timeout=15, offset=0)
+    assert on_time.wall >= checkin - 0.05, on_time.summary()
+    server.take_event("/alex", "reminder", timeout=15, offset=2)
+    assert cli("back").returncode == 0
+    server.take_event("/alex", "back", timeout=10)
+    cli.wait_settled()
+    requests = server.drain()
+    per_kind = collections.Counter((r.event, r.offset) for r in requests)
+    assert per_kind == {("announce", None): 1, ("reminder", 0): 1, ("reminder", 2): 1, ("back", None): 1}, [
+        r.summary() for r in requests
+    ]
