@@ -1,1 +1,3 @@
-print("breather")
+import BreatherCLI
+
+BreatherCommand.main()

@@ -1,0 +1,36 @@
+import ArgumentParser
+import BreatherCore
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the running break, the time left and the reminders to come.",
+        discussion: """
+        Shows the running break: its plan, the check-in time and how far away it is, the \
+        reminders still to come, and any message waiting to be sent again. With --json, \
+        prints one JSON object instead.
+
+        Example: breather status --json
+        """
+    )
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let response = try Daemon.ask(ControlRequest(op: .status))
+        guard response.ok else {
+            try Daemon.report(response)
+            return
+        }
+        guard let report = response.status else {
+            Output.error("breatherd answered without a status; the two may be different versions.")
+            throw ExitCode.failure
+        }
+        if json {
+            try Output.printJSON(report)
+        } else {
+            Output.print(StatusText.render(report, clock: Clock()))
+        }
+    }
+}

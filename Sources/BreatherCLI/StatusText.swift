@@ -1,0 +1,79 @@
+import BreatherCore
+import Foundation
+
+/// The human form of `breather status`.
+///
+/// ```
+/// A break is running: cool-down, started at 14:05 (20 minutes ago).
+/// Check-in with Alex at 14:35, in 10 minutes.
+/// Extended once.
+/// Note: a walk around the block
+/// Reminders to come:
+///   14:30  -5m          desktop
+///   14:35  at check-in  desktop
+///   14:45  +10m         alex
+/// Waiting to be sent again:
+///   announce to alex: next try at 14:26 (3 attempts so far). Last error: connection refused
+/// ```
+enum StatusText {
+    static func render(_ report: StatusReport, clock: Clock) -> String {
+        var lines: [String] = []
+        if report.active, let running = report.break {
+            lines += breakLines(running, clock: clock)
+        } else {
+            lines.append("No break is running.")
+        }
+        if !report.retrying.isEmpty {
+            lines.append("Waiting to be sent again:")
+            for delivery in report.retrying {
+                lines.append("  " + retryLine(delivery, clock: clock))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func breakLines(_ running: StatusReport.BreakStatus, clock: Clock) -> [String] {
+        var lines: [String] = []
+        lines.append("A break is running: \(running.plan), started at \(clock.moment(running.startedAt)) (\(clock.relative(running.startedAt))).")
+        let when = clock.moment(running.checkinAt)
+        if running.checkinAt >= clock.now {
+            lines.append("Check-in with \(running.partner) at \(when), \(clock.relative(running.checkinAt)).")
+        } else {
+            lines.append("Check-in with \(running.partner) was due at \(when), \(clock.relative(running.checkinAt)).")
+        }
+        switch running.extensions {
+        case 0: break
+        case 1: lines.append("Extended once.")
+        default: lines.append("Extended \(running.extensions) times.")
+        }
+        if let note = running.note, !note.isEmpty {
+            lines.append("Note: \(note)")
+        }
+        if running.pending.isEmpty {
+            lines.append("No more reminders are scheduled.")
+        } else {
+            lines.append("Reminders to come:")
+            let offsets = running.pending.map { offset($0.offsetSeconds) }
+            let width = offsets.map(\.count).max() ?? 0
+            for (reminder, offset) in zip(running.pending, offsets) {
+                let padded = offset.padding(toLength: width, withPad: " ", startingAt: 0)
+                lines.append("  \(clock.moment(reminder.dueAt))  \(padded)  \(reminder.to.joined(separator: ", "))")
+            }
+        }
+        return lines
+    }
+
+    /// `-5m`, `at check-in`, `+10m`.
+    static func offset(_ seconds: Int) -> String {
+        seconds == 0 ? "at check-in" : Span(seconds: seconds).offsetDescription
+    }
+
+    private static func retryLine(_ delivery: StatusReport.RetryingDelivery, clock: Clock) -> String {
+        let attempts = Clock.count(delivery.attempts, "attempt")
+        var line = "\(delivery.event.rawValue) to \(delivery.channel): next try at \(clock.moment(delivery.nextAttemptAt)) (\(attempts) so far)."
+        if let error = delivery.lastError, !error.isEmpty {
+            line += " Last error: \(error)"
+        }
+        return line
+    }
+}
