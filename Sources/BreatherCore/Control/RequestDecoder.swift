@@ -26,11 +26,18 @@ public enum RequestDecoder {
             let known = ControlRequest.Operation.allCases.map(\.rawValue).joined(separator: ", ")
             return .failure(bad("Unknown operation \"\(op.prefix(40))\"; the known ones are \(known)."))
         }
+        let request: ControlRequest
         do {
-            return .success(try BreatherJSON.decoder().decode(ControlRequest.self, from: Data(line)))
+            request = try BreatherJSON.decoder().decode(ControlRequest.self, from: Data(line))
         } catch {
             return .failure(bad("The request's fields have the wrong types."))
         }
+        // Two JSON readers may settle a duplicated key differently: what is acted on is
+        // what the decoder read, so check that too.
+        guard request.v == ControlRequest.protocolVersion, request.op.rawValue == op else {
+            return .failure(bad("The request names a field more than once."))
+        }
+        return .success(request)
     }
 
     private static func bad(_ message: String) -> ControlError {

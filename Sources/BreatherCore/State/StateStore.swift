@@ -32,6 +32,9 @@ public struct StateStore: Sendable {
             guard state.version == BreatherState.currentVersion else {
                 return Loaded(state: BreatherState(), problem: moveAside(because: "it has version \(state.version), and this breatherd reads version \(BreatherState.currentVersion)", now: now))
             }
+            if let problem = state.inconsistency {
+                return Loaded(state: BreatherState(), problem: moveAside(because: problem, now: now))
+            }
             return Loaded(state: state)
         } catch {
             return Loaded(state: BreatherState(), problem: moveAside(because: "it is not a valid state file (\(StateStore.describe(error)))", now: now))

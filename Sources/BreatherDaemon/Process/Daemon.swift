@@ -61,7 +61,7 @@ public enum Daemon {
         let engine = Engine(
             paths: paths, configuration: configuration, state: loaded.state, clock: SystemClock(),
             sender: DeliverySender(transport: transport, paths: paths), logger: logger,
-            onStatus: { text in try? notifier.status(text) }
+            onStatus: StatusReporter(notifier: notifier).report
         )
 
         let listener = try listeningSocket(at: socketPath, logger: logger)
