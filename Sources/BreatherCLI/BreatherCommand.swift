@@ -25,6 +25,7 @@ public struct BreatherCommand: ParsableCommand {
             HistoryCommand.self,
             TestCommand.self,
             ReloadCommand.self,
+            DoctorCommand.self,
         ]
     )
 

@@ -18,6 +18,7 @@ import Testing
         ("history", HistoryCommand.self),
         ("test", TestCommand.self),
         ("reload", ReloadCommand.self),
+        ("doctor", DoctorCommand.self),
     ]
 
     @Test(arguments: HelpTests.commands.map(\.0))
@@ -29,7 +30,7 @@ import Testing
 
     @Test func everySubcommandIsListed() {
         let names = BreatherCommand.configuration.subcommands.map { $0._commandName }
-        #expect(names == ["start", "back", "extend", "cancel", "status", "plans", "check", "history", "test", "reload"])
+        #expect(names == ["start", "back", "extend", "cancel", "status", "plans", "check", "history", "test", "reload", "doctor"])
     }
 
     @Test(arguments: HelpTests.commands.dropFirst().map(\.0))
