@@ -72,6 +72,9 @@ public enum Daemon {
         server.start()
         installSignalHandlers(engine: engine, notifier: notifier, logger: logger)
         startWatchdog(on: engine.queue, notifier: notifier)
+        #if BREATHER_TEST_HOOKS
+        TestHooks.install(engineQueue: engine.queue)
+        #endif
         try? notifier.ready(status: engine.queue.sync { engine.statusSentence() })
         logger.notice("breatherd \(BreatherVersion.current) is listening on \(socketPath).", metadata: ["event": "ready"])
     }
