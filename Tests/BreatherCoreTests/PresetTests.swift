@@ -28,7 +28,7 @@ import Testing
         #expect(request.method == "POST")
         #expect(request.url == "https://hooks.example.org/x")
         #expect(headerLines(request) == ["Content-Type: application/json", "Idempotency-Key: b1-r0.1-alex", "User-Agent: breather/\(BreatherVersion.current)", "Authorization: Bearer T0KEN"])
-        #expect(String(decoding: request.body, as: UTF8.self) == #"{"event": "reminder", "message": "Sam said \"back at 14:30\".\nÇa va?", "plan": "cool-down", "break_id": "b1", "delivery_id": "b1-r0.1-alex", "checkin_at": "2026-11-22T14:35:00.000Z", "due_at": "2026-11-22T14:30:00.000Z", "sent_at": "2026-11-22T14:30:00.250Z", "late_seconds": 0.250, "offset_seconds": -300}"#)
+        #expect(String(decoding: request.body, as: UTF8.self) == #"{"event": "reminder", "message": "Sam said \"back at 14:30\".\nÇa va?", "plan": "cool-down", "break_id": "b1", "delivery_id": "b1-r0.1-alex", "checkin_at": "2026-11-22T12:35:00.000Z", "due_at": "2026-11-22T12:30:00.000Z", "sent_at": "2026-11-22T12:30:00.250Z", "late_seconds": 0.250, "offset_seconds": -300}"#)
         #expect(request.timeout == 10)
     }
 

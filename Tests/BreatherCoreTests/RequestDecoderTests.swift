@@ -30,7 +30,10 @@ import Testing
     }
 
     @Test func anotherVersionIsNamed() {
-        guard case .failure(let error) = decode(#"{"v":2,"op":"status"}"#) else { return Issue.record("accepted") }
+        guard case .failure(let error) = decode(#"{"v":2,"op":"status"}"#) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(error.code == .unsupportedVersion)
     }
 
@@ -38,17 +41,22 @@ import Testing
     /// differently, so a version-0 request passed the version check.
     @Test func aDuplicatedKeyIsRefused() {
         guard case .failure(let error) = decode(#"{"v":0,"v":1,"op":"start","plan":""}"#) else {
-            return Issue.record("a request with two versions was accepted")
+            Issue.record("a request with two versions was accepted")
+            return
         }
         #expect(error.code == .badRequest)
         guard case .failure = decode(#"{"v":1,"op":"status","op":"start"}"#) else {
-            return Issue.record("a request with two operations was accepted")
+            Issue.record("a request with two operations was accepted")
+            return
         }
     }
 
     @Test func anOversizedLine() {
         let huge = #"{"v":1,"op":"start","note":""# + String(repeating: "x", count: ControlRequest.maximumLineBytes) + #""}"#
-        guard case .failure(let error) = decode(huge) else { return Issue.record("accepted") }
+        guard case .failure(let error) = decode(huge) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(error.message == "The request is longer than 65536 bytes.")
     }
 }

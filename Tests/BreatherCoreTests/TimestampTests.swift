@@ -64,13 +64,13 @@ struct TimestampTests {
         "1970-01-09T14:48:11.310Z", "1975-01-02T14:21:36.047Z",
     ])
     func roundTripsItsTextInOtherYears(text: String) {
-        withKnownIssue("Timestamp.format(Timestamp.parse(text)) is one millisecond early for some instants in 1970-1987, 2004 and from 2038-01-19") {
+        do {
             #expect(Timestamp.parse(text).map(Timestamp.format) == text)
         }
     }
 
     @Test func formatsAMillisecondBeforeTheEpoch() {
-        withKnownIssue("Timestamp.format(Date(timeIntervalSince1970: -0.001)) gives 23:59:59.998") {
+        do {
             #expect(Timestamp.format(Date(timeIntervalSince1970: -0.001)) == "1969-12-31T23:59:59.999Z")
         }
     }
@@ -90,7 +90,7 @@ struct TimestampTests {
     /// RFC 3339 days depend on the month and year; the parser only checks 1...31 and lets the
     /// calendar roll over, so a bad state or history line is read as another day.
     @Test func rejectsDaysTheMonthDoesNotHave() {
-        withKnownIssue("Timestamp.parse accepts 2026-02-31 (read as 2026-03-03) and 2026-04-31") {
+        do {
             #expect(Timestamp.parse("2026-02-31T00:00:00Z") == nil)
             #expect(Timestamp.parse("2026-04-31T00:00:00Z") == nil)
             #expect(Timestamp.parse("2025-02-29T00:00:00Z") == nil)
@@ -99,7 +99,7 @@ struct TimestampTests {
     }
 
     @Test func rejectsOffsetsOutOfRange() {
-        withKnownIssue("Timestamp.parse accepts offset minutes of 60 and more, e.g. +05:99") {
+        do {
             #expect(Timestamp.parse("2026-11-21T14:30:00+05:99") == nil)
             #expect(Timestamp.parse("2026-11-21T14:30:00+99:00") == nil)
         }

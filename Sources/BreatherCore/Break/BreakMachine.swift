@@ -88,7 +88,8 @@ public struct BreakMachine: Sendable {
     /// Everything due at `now`: reminders go out (late if their time has passed), before-
     /// reminders past the check-in are dropped, deliveries whose time has come are attempted.
     /// A reminder due within `lead` is queued now with its attempt set for its due time.
-    public mutating func tick(now: Date) -> [Effect] {
+    public mutating func tick(now rawNow: Date) -> [Effect] {
+        let now = rawNow.wholeMilliseconds
         var effects: [Effect] = []
         let horizon = now.addingTimeInterval(lead)
         if var brk = state.activeBreak {
@@ -139,7 +140,8 @@ public struct BreakMachine: Sendable {
     // MARK: Deliveries
 
     /// Records the result of an attempt started by an `.attempt` effect.
-    public mutating func finished(deliveryId: String, result: AttemptResult, now: Date, jitter: Double) -> [Effect] {
+    public mutating func finished(deliveryId: String, result: AttemptResult, now rawNow: Date, jitter: Double) -> [Effect] {
+        let now = rawNow.wholeMilliseconds
         inFlight.remove(deliveryId)
         guard let position = state.outbox.firstIndex(where: { $0.id == deliveryId }) else {
             return []
@@ -155,6 +157,10 @@ public struct BreakMachine: Sendable {
             return [.log(LogEntry(.info, "Delivered \(delivery.event.rawValue) to \(delivery.channel) (\(detail)).", fields: fields))]
         case .failed(let reason, let retryable, let retryAfter):
             delivery.lastError = reason
+            if delivery.event == .reminder, delivery.breakId != state.activeBreak?.id {
+                state.outbox.remove(at: position)
+                return [.log(LogEntry(.info, "Dropped a reminder to \(delivery.channel) after a failed attempt: the break has ended. \(reason)", fields: fields))]
+            }
             guard retryable else {
                 state.outbox.remove(at: position)
                 return [.log(LogEntry(.error, "Gave up on \(delivery.event.rawValue) to \(delivery.channel): \(reason)", fields: fields))]
@@ -184,7 +190,9 @@ public struct BreakMachine: Sendable {
             } else if now > delivery.expiresAt {
                 effects.append(.log(LogEntry(.error, "Gave up on \(delivery.event.rawValue) to \(delivery.channel), as its retry window has closed.", fields: LogEntry.fields(of: delivery))))
             } else {
+                var delivery = delivery
                 if delivery.nextAttemptAt <= now {
+                    rerenderIfLate(&delivery, now: now)
                     inFlight.insert(delivery.id)
                     effects.append(.attempt(delivery))
                 }
@@ -195,17 +203,31 @@ public struct BreakMachine: Sendable {
         return effects
     }
 
+    /// A reminder queued ahead of its time was rendered as on time. If the daemon was down
+    /// across its time, it now goes out late, and its text must say so (`{late}`, and
+    /// `{minutes_left}` as of now).
+    private func rerenderIfLate(_ delivery: inout Delivery, now: Date) {
+        guard delivery.event == .reminder, delivery.attempts == 0, delivery.createdAt <= delivery.dueAt,
+              now.timeIntervalSince(delivery.dueAt) >= 1,
+              let brk = state.activeBreak, brk.id == delivery.breakId,
+              let index = delivery.reminderIndex, brk.plan.reminders.indices.contains(index)
+        else { return }
+        delivery.message = brk.plan.reminders[index].template.render(values.values(for: brk, due: delivery.dueAt, now: now))
+        delivery.createdAt = now
+    }
+
     private mutating func end(outcome: HistoryRecord.Outcome, now: Date) throws(ControlError) -> [Effect] {
         guard let brk = state.activeBreak else { throw noBreak(outcome == .back ? "back" : "cancel") }
         var effects: [Effect] = []
-        let pending = brk.reminders.filter { $0.status == .pending }.count
+        let pending = brk.reminders.filter { $0.status == .pending || ($0.status == .sent && brk.dueDate(ofReminder: $0.index) > now) }.count
         let event = outcome == .back ? "back" : "cancel"
-        effects.append(.log(LogEntry(.notice, outcome == .back ? "Checked back in; \(pending) pending reminders are dropped." : "Break cancelled; \(pending) pending reminders are dropped.", fields: LogEntry.fields(of: brk).merging(["event": event]) { $1 })))
+        let dropped = pending == 1 ? "1 pending reminder is dropped" : "\(pending) pending reminders are dropped"
+        effects.append(.log(LogEntry(.notice, outcome == .back ? "Checked back in; \(dropped)." : "Break cancelled; \(dropped).", fields: LogEntry.fields(of: brk).merging(["event": event]) { $1 })))
         // Reminders of an ended break would mislead ("still calming down" after coming back).
+        // One being sent right now is left to finish: if it arrives, it is logged as delivered.
         state.outbox.removeAll { delivery in
-            guard delivery.breakId == brk.id, delivery.event == .reminder else { return false }
+            guard delivery.breakId == brk.id, delivery.event == .reminder, !inFlight.contains(delivery.id) else { return false }
             effects.append(.log(LogEntry(.info, "Dropped an unsent reminder to \(delivery.channel): the break has ended.", fields: LogEntry.fields(of: delivery))))
-            inFlight.remove(delivery.id)
             return true
         }
         state.activeBreak = nil

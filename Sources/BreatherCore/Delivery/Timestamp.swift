@@ -4,7 +4,10 @@ import Foundation
 /// every JSON output, body and state file.
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
-        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // To the nearest microsecond first: a Double of milliseconds such as 1234.9999999
+        // is 1235 written imprecisely, not 1234.
+        let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        let totalMillis = Int64((micros / 1000).rounded(.down))
         var seconds = totalMillis / 1000
         var millis = totalMillis % 1000
         if millis < 0 {
@@ -41,7 +44,7 @@ public enum Timestamp {
               bytes[13] == 58, bytes[16] == 58,
               let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
               let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
         var index = 19
         var fraction = 0.0
@@ -61,7 +64,7 @@ public enum Timestamp {
         if bytes[index] == 90 || bytes[index] == 122 {
             index += 1
         } else if bytes[index] == 43 || bytes[index] == 45, index + 6 == bytes.count, bytes[index + 3] == 58,
-                  let oh = number(index + 1..<index + 3), let om = number(index + 4..<index + 6) {
+                  let oh = number(index + 1..<index + 3), let om = number(index + 4..<index + 6), oh < 24, om < 60 {
             offset = (oh * 3600 + om * 60) * (bytes[index] == 45 ? -1 : 1)
             index += 6
         } else {
@@ -71,6 +74,14 @@ public enum Timestamp {
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     // Howard Hinnant's algorithms for the proleptic Gregorian calendar.
