@@ -44,6 +44,12 @@ static inline int breather_sd_bus_message_append_bool(sd_bus_message *m, int val
     return sd_bus_message_append_basic(m, SD_BUS_TYPE_BOOLEAN, &b);
 }
 
+// The notification hints carry the urgency as a variant of type `y` (a byte); the same
+// `const void *` reason as above.
+static inline int breather_sd_bus_message_append_byte(sd_bus_message *m, uint8_t value) {
+    return sd_bus_message_append_basic(m, SD_BUS_TYPE_BYTE, &value);
+}
+
 // sd_bus_message_read_basic writes through `void *`; typed readers for the two types the
 // notification signals carry (u, s). The string stays owned by the message.
 static inline int breather_sd_bus_message_read_uint32(sd_bus_message *m, uint32_t *value) {

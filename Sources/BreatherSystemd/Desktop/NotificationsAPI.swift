@@ -1,0 +1,56 @@
+/// The names and message shapes of the freedesktop notification specification
+/// (`org.freedesktop.Notifications`, version 1.2).
+enum NotificationsAPI {
+    static let busName = "org.freedesktop.Notifications"
+    static let path = "/org/freedesktop/Notifications"
+    static let interface = "org.freedesktop.Notifications"
+
+    /// The capability that says the server shows buttons.
+    static let actionsCapability = "actions"
+
+    /// `ActionInvoked(u id, s action_key)`. Servers broadcast it, so every client sees every
+    /// app's buttons: the handler matches the id against the ids it was given.
+    static let actionInvokedRule = signalRule("ActionInvoked")
+    /// `NotificationClosed(u id, u reason)`: 1 expired, 2 dismissed, 3 closed by a call, 4 other.
+    static let notificationClosedRule = signalRule("NotificationClosed")
+    /// The server starting, stopping or being replaced: what it can do may change.
+    static let ownerChangedRule = "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='\(busName)'"
+
+    private static func signalRule(_ member: String) -> String {
+        "type='signal',path='\(path)',interface='\(interface)',member='\(member)'"
+    }
+
+    /// `GetCapabilities() → as`.
+    static func capabilitiesCall(on bus: SDBus) throws(SDBusFailure) -> SDBusMessage {
+        try bus.methodCall(destination: busName, path: path, interface: interface, member: "GetCapabilities")
+    }
+
+    /// `Notify(s app_name, u replaces_id, s app_icon, s summary, s body, as actions,
+    /// a{sv} hints, i expire_timeout) → u id`, with the urgency as hint `urgency` of type `y`.
+    /// Actions go out only when `withActions` (the server listed the capability).
+    static func notifyCall(_ notification: DesktopNotification, withActions: Bool, on bus: SDBus) throws(SDBusFailure) -> SDBusMessage {
+        let message = try bus.methodCall(destination: busName, path: path, interface: interface, member: "Notify")
+        try message.append(notification.appName)
+        try message.append(notification.replacesId)
+        try message.append("")  // app_icon: none; servers fall back to the app's own
+        try message.append(notification.summary)
+        try message.append(notification.body)
+        try message.container("a", "s") { () throws(SDBusFailure) in
+            guard withActions else { return }
+            for action in notification.actions {
+                try message.append(action.key)
+                try message.append(action.label)
+            }
+        }
+        try message.container("a", "{sv}") { () throws(SDBusFailure) in
+            try message.container("e", "sv") { () throws(SDBusFailure) in
+                try message.append("urgency")
+                try message.container("v", "y") { () throws(SDBusFailure) in
+                    try message.append(notification.urgency.rawValue)
+                }
+            }
+        }
+        try message.append(notification.expireTimeout)
+        return message
+    }
+}
