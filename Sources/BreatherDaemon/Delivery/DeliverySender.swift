@@ -9,23 +9,25 @@ import Foundation
 /// effect on the next retry. No URL or secret ever appears in a result's sentence.
 final class DeliverySender: Sendable {
     private let transport: CurlTransport
+    let desktop: DesktopChannel
     private let paths: Paths
 
-    init(transport: CurlTransport, paths: Paths) {
+    init(transport: CurlTransport, desktop: DesktopChannel, paths: Paths) {
         self.transport = transport
+        self.desktop = desktop
         self.paths = paths
     }
 
     func send(_ delivery: Delivery, through channel: Channel?, completion: @escaping @Sendable (AttemptResult) -> Void) {
         guard let channel else {
             return completion(.failed(
-                reason: "The channel \(delivery.channel) is not defined in breather.toml any more.",
+                reason: "The channel \(delivery.channel) is not defined in breather.toml, or has errors there; `breather check` shows them, and the message is tried again after `breather reload`.",
                 retryable: true, retryAfter: nil
             ))
         }
         switch channel.kind {
         case .desktop:
-            completion(.failed(reason: "Desktop notifications are not available in this version of breatherd.", retryable: false, retryAfter: nil))
+            desktop.send(delivery, completion: completion)
         case .webhook:
             guard let webhook = channel.webhook else {
                 return completion(.failed(reason: "The channel \(channel.name) has no webhook settings.", retryable: false, retryAfter: nil))

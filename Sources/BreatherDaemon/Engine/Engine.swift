@@ -234,6 +234,30 @@ final class Engine: @unchecked Sendable {
         onStatus(statusSentence())
     }
 
+    /// A notification's button: does what `breather back` or `breather extend 10m` does, for
+    /// the break the notification belongs to and only while that break runs.
+    func buttonPressed(_ request: DesktopChannel.Request, breakId: String) {
+        queue.async { [self] in
+            guard machine.state.activeBreak?.id == breakId else {
+                logger.info("A notification's button was pressed for a break that has ended; nothing to do.", metadata: ["break_id": .string(breakId), "event": "button"])
+                return
+            }
+            let failure: ControlResponse?
+            switch request {
+            case .back:
+                failure = command { machine, now throws(ControlError) in try machine.back(now: now) }
+            case .extend:
+                failure = command { machine, now throws(ControlError) in try machine.extend(by: .minutes(10), now: now) }
+            }
+            let what = request == .back ? "I'm back" : "10 more minutes"
+            if let failure {
+                logger.warning("The \"\(what)\" button could not be carried out: \(failure.error?.message ?? "unknown reason")", metadata: ["break_id": .string(breakId), "event": "button"])
+            } else {
+                logger.notice("The \"\(what)\" button was pressed on a notification.", metadata: ["break_id": .string(breakId), "event": "button"])
+            }
+        }
+    }
+
     // MARK: Reload and test
 
     /// Re-reads the configuration. Plans are replaced; the names and channels are replaced
@@ -241,7 +265,9 @@ final class Engine: @unchecked Sendable {
     /// running break. A running break keeps the plan it started with.
     func reload() -> ControlResponse {
         let fresh = ConfigLoader.load(paths)
-        let settingsProblems = fresh.settingsDiagnostics.filter { $0.file == paths.settingsFile }
+        // A default_plan naming a broken plan is filed under breather.toml too, but leaves
+        // the names and channels sound.
+        let settingsProblems = fresh.settingsDiagnostics.filter { $0.file == paths.settingsFile && !$0.message.hasPrefix("default_plan ") }
         for diagnostic in fresh.diagnostics {
             logger.warning("\(diagnostic.description)", metadata: ["event": "config"])
         }

@@ -58,11 +58,14 @@ public enum Daemon {
             throw StartError(description: "\(error)")
         }
         let notifier = SystemdNotifier()
+        let desktop = DesktopChannel()
         let engine = Engine(
             paths: paths, configuration: configuration, state: loaded.state, clock: SystemClock(),
-            sender: DeliverySender(transport: transport, paths: paths), logger: logger,
+            sender: DeliverySender(transport: transport, desktop: desktop, paths: paths), logger: logger,
             onStatus: StatusReporter(notifier: notifier).report
         )
+
+        desktop.setRequestHandler { breakId, request in engine.buttonPressed(request, breakId: breakId) }
 
         let listener = try listeningSocket(at: socketPath, logger: logger)
         let server = ControlServer(listener: listener) { request, reply in engine.handle(request, reply: reply) }
