@@ -32,7 +32,11 @@ deps:
 	fi
 
 # Installs everything and runs Breather as a user service where a systemd user manager runs.
-install: deps release
+# `make install DEPS=skip` leaves out the apt-get step (for machines that already have the
+# packages, and for the end-to-end test); PREFIX (default ~/.local) moves the binaries.
+INSTALL_DEPS := $(if $(filter skip,$(DEPS)),,deps)
+
+install: $(INSTALL_DEPS) release
 	install -d -m 0755 $(BINDIR) $(DOCDIR)
 	install -m 0755 .build/release/breatherd .build/release/breather $(BINDIR)/
 	install -m 0644 README.md $(DOCDIR)/README.md
@@ -45,18 +49,25 @@ install: deps release
 	install -d -m 0755 $(UNIT_DIR)
 	sed 's|%h/.local/bin/breatherd|$(BINDIR)/breatherd|; s|%h/.local/share/doc/breather|$(DOCDIR)|' systemd/breather.service > $(UNIT_DIR)/breather.service
 	install -m 0644 systemd/breather.socket $(UNIT_DIR)/breather.socket
-	@if systemctl --user is-system-running >/dev/null 2>&1 || [ "$$(systemctl --user is-system-running 2>/dev/null)" = degraded ]; then \
+	@# `show-environment` answers whenever a user manager runs, also while it is still starting
+	@# or degraded (where `is-system-running` exits non-zero). `restart` (not `start`) so that a
+	@# second install runs the new binary; the saved state carries a running break across it.
+	@if systemctl --user show-environment >/dev/null 2>&1; then \
 	  systemctl --user daemon-reload && \
-	  systemctl --user enable --now breather.socket breather.service && \
-	  echo "Breather is running as a user service: try 'breather status'."; \
-	  if [ "$$(loginctl show-user "$$(id -un)" -p Linger --value 2>/dev/null)" != yes ]; then \
-	    echo "Lingering is off, so breatherd stops when you log out and a pending check-in would wait until you log in again; 'loginctl enable-linger' keeps it running."; \
+	  systemctl --user enable breather.socket breather.service && \
+	  systemctl --user start breather.socket && \
+	  systemctl --user restart breather.service && \
+	  echo "Breather is running as a user service: try 'breather status' or 'breather doctor'." || exit 1; \
+	  user=$$(id -un); \
+	  if [ "$$(loginctl show-user "$$user" -p Linger --value 2>/dev/null)" != yes ] && [ ! -e /var/lib/systemd/linger/$$user ]; then \
+	    echo "Lingering is off, so breatherd stops when you log out and a pending check-in would wait until you log in again; 'loginctl enable-linger $$user' keeps it running."; \
 	  fi; \
 	else \
 	  echo "No systemd user manager is running here, so Breather was not started as a service."; \
 	  echo "Run it in the foreground instead:  $(BINDIR)/breatherd"; \
 	fi
 
+# Removes the binaries and the units; your config and state (history, a running break) stay.
 uninstall:
 	-systemctl --user disable --now breather.service breather.socket 2>/dev/null
 	rm -f $(BINDIR)/breatherd $(BINDIR)/breather $(UNIT_DIR)/breather.service $(UNIT_DIR)/breather.socket
