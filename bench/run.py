@@ -52,9 +52,9 @@ class Params:
         self.smoke = smoke
         self.ready_reps = 2 if smoke else 10           # start to READY, empty state
         self.ready_big_reps = 1 if smoke else 5        # start to READY, 10,000 pending + 1,000 plans
-        self.rt_reps = 3 if smoke else 50              # command round trips
-        self.alt_rt_reps = 2 if smoke else 50
-        self.reload_reps = 2 if smoke else 10
+        self.rt_reps = 2 if smoke else 50              # command round trips
+        self.alt_rt_reps = 1 if smoke else 50
+        self.reload_reps = 1 if smoke else 10
         self.check_reps = 1 if smoke else 5
         self.plan_files = 20 if smoke else 1000
         self.big_pending = 200 if smoke else 10_000
@@ -263,6 +263,7 @@ class Bench:
             first = proc.stderr.read(1)
             floor.append(time.perf_counter() - t0)
             proc.stderr.read()
+            proc.stderr.close()
             proc.wait(timeout=10)
             self.registry.stop(proc)
             if not first or proc.returncode == 0:
@@ -603,7 +604,7 @@ class Bench:
         self.results["start_N10k"] = t
         self.results["state_10k_bytes"] = big.state_file.stat().st_size
         last_due = time.time() + p.lead + p.near_step * (p.near_big - 1)
-        self.log(f"{p.big_pending:,} pending: {p.near_big} reminders until "
+        self.log(f"{p.big_pending:,} pending: {p.near_big} reminder{'s' if p.near_big != 1 else ''} until "
                  f"{datetime.datetime.fromtimestamp(last_due, datetime.timezone.utc):%H:%M:%S}")
         procs.wait_until(lambda: len(self.hooks.where(lambda r: r["path"] == "/N10k")) >= p.near_big
                          or time.time() > last_due + 10, last_due - time.time() + 15, "the last reminder at 10,000 pending")
@@ -1079,6 +1080,7 @@ def main() -> int:
     parser.add_argument("--out", required=True, help="where to write the report (BENCHMARKS.md)")
     parser.add_argument("--smoke", action="store_true", help="a few seconds down every path")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
+    parser.add_argument("--build-note", default="", help="what was built (a commit), for the report")
     args = parser.parse_args()
     enter_namespace_if_possible(args)
     if os.environ.get(NS_MARK) == "1":
@@ -1111,6 +1113,13 @@ def main() -> int:
     elapsed = time.monotonic() - t0
     meta = report.machine()
     meta["load_start"], meta["load_end"] = load_start, meta["load"]
+    try:
+        built = datetime.datetime.fromtimestamp(os.stat(Path(args.bin) / "breatherd").st_mtime, datetime.timezone.utc)
+        meta["build"] = f"`{args.bin}` (breatherd built {built:%Y-%m-%d %H:%M UTC})"
+    except OSError:
+        meta["build"] = f"`{args.bin}`"
+    if args.build_note:
+        meta["build"] += f"; {args.build_note}"
     meta["noise"] = ("other engineers were building on the same cores during the run, so the figures are noisy: "
                      "compare ratios within this run rather than across runs" if not args.smoke else "")
     rows, notes, method = build_report(bench)
@@ -1119,6 +1128,8 @@ def main() -> int:
         notes.append(f"Cleanup had to stop by signal: {', '.join(forced)}.")
     mode = "--smoke " if args.smoke else ""
     command = f"/usr/bin/python3 bench/run.py {mode}--bin {args.bin} --out {args.out}"
+    if args.build_note:
+        command += f" --build-note '{args.build_note}'"
     text = report.render(meta, command, started, elapsed, rows, notes, method, bench.problems)
     with open(args.out, "w") as f:
         f.write(text)

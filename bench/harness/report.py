@@ -91,6 +91,8 @@ def render(meta: dict[str, str], command: str, started: datetime.datetime, elaps
     out.append(f"- **Memory:** {meta['memory']}")
     out.append(f"- **Kernel:** {meta['kernel']}; {meta['os']}")
     out.append(f"- **Toolchain:** {meta['swift']}")
+    if meta.get("build"):
+        out.append(f"- **Binaries:** {meta['build']}")
     out.append(f"- **Load average (1/5/15 min):** {meta['load_start']} at the start, {meta['load_end']} at the end")
     if meta.get("noise"):
         out.append(f"- **Noise:** {meta['noise']}")
