@@ -27,9 +27,13 @@ struct TOMLSource {
         if isDirectory.boolValue {
             return unusable(nil, "this is a folder, not a TOML file.")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        if let problem = FileTrust.problem(path) {
+            return unusable(nil, "this file " + problem)
+        }
+        guard let bytes = try? AtomicFile.read(path) else {
             return unusable(nil, "the file cannot be read; check its permissions.")
         }
+        let data = Data(bytes)
         guard data.count <= sizeLimit else {
             return unusable(nil, "the file is larger than 1 MiB, far more than any Breather configuration needs.")
         }
