@@ -60,4 +60,9 @@ static inline int breather_sd_bus_message_read_string(sd_bus_message *m, const c
     return sd_bus_message_read_basic(m, SD_BUS_TYPE_STRING, value);
 }
 
+// logind's PrepareForSleep carries a boolean, which sd-bus reads into an int.
+static inline int breather_sd_bus_message_read_bool(sd_bus_message *m, int *value) {
+    return sd_bus_message_read_basic(m, SD_BUS_TYPE_BOOLEAN, value);
+}
+
 #endif

@@ -258,6 +258,19 @@ final class Engine: @unchecked Sendable {
         }
     }
 
+    /// logind says the machine is going to sleep, or has woken. The wall-clock timer already
+    /// fires on resume for anything that fell due; on waking this checks at once regardless.
+    func sleepChanged(goingToSleep: Bool) {
+        queue.async { [self] in
+            if goingToSleep {
+                logger.info("The machine is going to sleep; every deadline is a wall-clock time and holds across it.", metadata: ["event": "sleep"])
+            } else {
+                logger.notice("The machine woke from sleep; checking what fell due meanwhile.", metadata: ["event": "resume"])
+                tick()
+            }
+        }
+    }
+
     // MARK: Reload and test
 
     /// Re-reads the configuration. Plans are replaced; the names and channels are replaced

@@ -75,6 +75,11 @@ public enum Daemon {
         server.start()
         installSignalHandlers(engine: engine, notifier: notifier, logger: logger)
         startWatchdog(on: engine.queue, notifier: notifier)
+        let sleepWatcher = SleepWatcher { goingToSleep in engine.sleepChanged(goingToSleep: goingToSleep) }
+        if let problem = sleepWatcher.start() {
+            logger.info("\(problem)", metadata: ["event": "sleep"])
+        }
+        Lifetime.keep(sleepWatcher)
         #if BREATHER_TEST_HOOKS
         TestHooks.install(engineQueue: engine.queue)
         #endif

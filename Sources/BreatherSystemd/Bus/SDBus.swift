@@ -51,6 +51,16 @@ final class SDBus {
         return SDBus(handle: bus)
     }
 
+    /// The system bus (`DBUS_SYSTEM_BUS_ADDRESS`, else /run/dbus/system_bus_socket), for
+    /// logind's signals.
+    static func openSystem() throws(SDBusFailure) -> SDBus {
+        var bus: OpaquePointer?
+        let result = sd_bus_open_system_with_description(&bus, "breather-sleep")
+        try SDBusFailure.check(result, "Could not connect to the system bus")
+        guard let bus else { throw SDBusFailure.failed(what: "Could not connect to the system bus", errno: EINVAL) }
+        return SDBus(handle: bus)
+    }
+
     /// Closes the connection now and frees it once nothing else holds it. Pending calls and
     /// matches are destroyed: their completions run (with `.disconnected`) inside this call.
     func close() {
@@ -261,6 +271,12 @@ struct SDBusMessageReader {
         var value: UInt32 = 0
         try read("a number (u)") { breather_sd_bus_message_read_uint32($0, &value) }
         return value
+    }
+
+    func readBool() throws(SDBusFailure) -> Bool {
+        var value: Int32 = 0
+        try read("a boolean (b)") { breather_sd_bus_message_read_bool($0, &value) }
+        return value != 0
     }
 
     func readString() throws(SDBusFailure) -> String {

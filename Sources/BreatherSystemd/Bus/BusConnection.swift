@@ -38,10 +38,10 @@ final class BusConnection: @unchecked Sendable {
         self.bus = bus
         self.queue = queue
         let busFD = bus.fileDescriptor
-        try SDBusFailure.check(busFD, "Could not get the session bus socket")
+        try SDBusFailure.check(busFD, "Could not get the bus socket")
         let watched = fcntl(busFD, F_DUPFD_CLOEXEC, 0)
         guard watched >= 0 else {
-            throw SDBusFailure.failed(what: "Could not duplicate the session bus socket", errno: Glibc.errno)
+            throw SDBusFailure.failed(what: "Could not duplicate the bus socket", errno: Glibc.errno)
         }
         let descriptor = OwnedDescriptor(watched)
         readSource = DispatchSource.makeReadSource(fileDescriptor: watched, queue: queue)

@@ -1,0 +1,92 @@
+"""Suspend and resume: breatherd listens for logind's PrepareForSleep on the system bus.
+
+A real dbus-daemon plays the system bus (on a socket in the test's folder) and
+python3-dbusmock's logind template plays logind; the signal is emitted through the mock,
+exactly as logind would send it around a suspend.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from breather_harness import plan_toml, wait_until, write_config, write_plan
+
+PYTHON = "/usr/bin/python3"
+
+
+class SystemBus:
+    """A dbus-daemon standing in for the system bus, with dbusmock's logind on it."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.socket = folder / "system_bus"
+        self.address = f"unix:path={self.socket}"
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self) -> "SystemBus":
+        self.processes.append(subprocess.Popen(
+            ["dbus-daemon", "--session", "--nofork", f"--address={self.address}"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))
+        wait_until(self.socket.exists, 10, "the test system bus to listen")
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.address)
+        self.processes.append(subprocess.Popen(
+            [PYTHON, "-m", "dbusmock", "--system", "--template", "logind"],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))
+        wait_until(lambda: "org.freedesktop.login1" in self.busctl("list").stdout, 15, "the logind mock to own its name")
+        return self
+
+    def busctl(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["busctl", f"--address={self.address}", *args], capture_output=True, text=True, timeout=10)
+
+    def prepare_for_sleep(self, going: bool) -> None:
+        result = self.busctl(
+            "call", "org.freedesktop.login1", "/org/freedesktop/login1", "org.freedesktop.DBus.Mock",
+            "EmitSignal", "sssav", "org.freedesktop.login1.Manager", "PrepareForSleep", "b", "1", "b",
+            "true" if going else "false",
+        )
+        assert result.returncode == 0, f"busctl could not emit PrepareForSleep: {result.stderr}"
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+@pytest.fixture
+def system_bus(tmp_path: Path):
+    bus = SystemBus(tmp_path).start()
+    yield bus
+    bus.stop()
+
+
+def test_resume_is_noticed_and_the_break_goes_on(xdg, server, daemon, cli, system_bus):
+    write_config(xdg, channels={"alex": {"type": "webhook", "url": server.url("/alex")}})
+    write_plan(xdg, "walk", plan_toml(duration="30m", announce=(["alex"], "Back at {checkin_time}.")))
+    daemon.extra_env["DBUS_SYSTEM_BUS_ADDRESS"] = system_bus.address
+    daemon.start()
+    assert cli("start", "walk").returncode == 0
+    server.take_event("/alex", "announce", timeout=10)
+
+    system_bus.prepare_for_sleep(True)
+    wait_until(lambda: "going to sleep" in daemon.log_text(), 10, "breatherd to log that the machine is going to sleep")
+    system_bus.prepare_for_sleep(False)
+    wait_until(lambda: "woke from sleep" in daemon.log_text(), 10, "breatherd to log that the machine woke")
+
+    status = cli("status", "--json").json()
+    assert status["active"] is True and status["break"]["plan"] == "walk"
+
+
+def test_without_a_system_bus_the_daemon_says_so_and_runs(xdg, daemon, cli, tmp_path):
+    write_config(xdg, channels={})
+    daemon.extra_env["DBUS_SYSTEM_BUS_ADDRESS"] = f"unix:path={tmp_path / 'no-such-bus'}"
+    daemon.start()
+    wait_until(lambda: "Not listening for suspend and resume" in daemon.log_text(), 10, "breatherd to say it cannot listen for suspend")
+    assert cli("status").returncode == 0
