@@ -266,9 +266,16 @@ final class Engine: @unchecked Sendable {
                 logger.info("The machine is going to sleep; every deadline is a wall-clock time and holds across it.", metadata: ["event": "sleep"])
             } else {
                 logger.notice("The machine woke from sleep; checking what fell due meanwhile.", metadata: ["event": "resume"])
+                refreshTimeZone()
                 tick()
             }
         }
+    }
+
+    /// A laptop that travelled: messages name the check-in in the zone in force now.
+    private func refreshTimeZone() {
+        NSTimeZone.resetSystemTimeZone()
+        machine.values.timeZone = TimeZone.current
     }
 
     // MARK: Reload and test
@@ -277,6 +284,7 @@ final class Engine: @unchecked Sendable {
     /// only when breather.toml itself is sound, so a half-edited file cannot silence a
     /// running break. A running break keeps the plan it started with.
     func reload() -> ControlResponse {
+        refreshTimeZone()
         let fresh = ConfigLoader.load(paths)
         // A default_plan naming a broken plan is filed under breather.toml too, but leaves
         // the names and channels sound.
