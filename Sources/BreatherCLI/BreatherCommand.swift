@@ -26,7 +26,9 @@ public struct BreatherCommand: ParsableCommand {
             TestCommand.self,
             ReloadCommand.self,
             DoctorCommand.self,
-        ]
+            InitCommand.self,
+        ],
+        defaultSubcommand: StatusCommand.self
     )
 
     public init() {}
@@ -36,6 +38,10 @@ public struct BreatherCommand: ParsableCommand {
     /// usage block, as every other failure of breather is.
     public static func main(_ arguments: [String]? = nil) {
         let words = arguments ?? Array(CommandLine.arguments.dropFirst())
+        if words == [ManualPage.option] {
+            ManualPage.printPage()
+            return
+        }
         do {
             var command = try parseAsRoot(words)
             try command.run()

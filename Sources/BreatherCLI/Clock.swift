@@ -1,17 +1,25 @@
 import Foundation
 
-/// Times and lengths of time in the words a person reads: local `14:35`, "in 25 minutes",
-/// "3 minutes ago", "2 minutes late".
+/// Times and lengths of time in the words a person reads: local `14:35` (or `2:35 PM` where
+/// the locale keeps a 12-hour clock), "in 25 minutes", "3 minutes ago", "2 minutes late".
 ///
 /// Everything is relative to a fixed `now` in a fixed time zone, so the formatters that use
 /// it are pure functions and can be tested with golden strings.
 struct Clock: Sendable {
     var now: Date
     var timeZone: TimeZone
+    var localTime: LocalTime
 
-    init(now: Date = Date(), timeZone: TimeZone = .current) {
+    init(now: Date = Date(), timeZone: TimeZone = .current, localTime: LocalTime = .twentyFourHour) {
         self.now = now
         self.timeZone = timeZone
+        self.localTime = localTime
+    }
+
+    /// Now, in this process's time zone (`TZ`) and the locale's way of writing a time
+    /// (`LC_ALL`, `LC_TIME`, `LANG`).
+    static func local(now: Date = Date()) -> Clock {
+        Clock(now: now, timeZone: .current, localTime: .current())
     }
 
     private var calendar: Calendar {
@@ -20,10 +28,32 @@ struct Clock: Sendable {
         return calendar
     }
 
-    /// Local `HH:MM`.
+    /// Local `HH:MM`, or `h:MM AM` on a 12-hour clock.
     func time(_ date: Date) -> String {
         let parts = calendar.dateComponents([.hour, .minute], from: date)
-        return String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+        return localTime.format(hour: parts.hour ?? 0, minute: parts.minute ?? 0)
+    }
+
+    /// The Monday that begins the local week holding `date`, at midnight.
+    func weekStart(_ date: Date) -> Date {
+        let midnight = calendar.startOfDay(for: date)
+        let weekday = calendar.component(.weekday, from: midnight)  // 1 = Sunday … 7 = Saturday
+        let back = (weekday + 5) % 7
+        return calendar.date(byAdding: .day, value: -back, to: midnight) ?? midnight
+    }
+
+    /// `date` moved by whole local days (a week is 7), across daylight-saving changes.
+    func adding(days: Int, to date: Date) -> Date {
+        calendar.date(byAdding: .day, value: days, to: date) ?? date.addingTimeInterval(Double(days) * 86400)
+    }
+
+    /// A countdown on a clock face: `9:58`, `1:02:03`; negative lengths count as zero.
+    static func countdown(_ seconds: TimeInterval) -> String {
+        let whole = Int(max(0, seconds).rounded(.up))
+        let hours = whole / 3600
+        let minutes = (whole % 3600) / 60
+        let rest = whole % 60
+        return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)
     }
 
     /// Local `YYYY-MM-DD`.

@@ -1,14 +1,19 @@
 import BreatherCore
 import Foundation
 
-/// Reading `history.jsonl` and its human form for `breather history`.
+/// Reading `history.jsonl` and its human form for `breather history`: a table of the
+/// breaks, a chart of them week by week, and one sentence of totals.
 ///
 /// ```
-/// 2026-11-21  cool-down  promised 14:35  back at 14:32  on time
-/// 2026-11-22  pineapple  promised 20:10  back at 20:27  2 minutes late  extended 1×
-/// 2026-11-23  cool-down  promised 09:00  ended at 08:50  cancelled
+/// Day         Plan       Started  Promised  Back at  Check-in
+/// 2026-11-19  cool-down  14:05    14:35     14:32    on time
+/// 2026-11-20  pineapple  19:40    20:10     20:27    2 minutes late, extended once to 20:25
+/// 2026-11-21  cool-down  08:30    09:00     -        cancelled at 08:50
 ///
-/// 1 of 2 check-ins were on time.
+/// Week by week (█ back on time, ░ the other breaks):
+///   week of 2026-11-16  ██░  3 breaks, 1 back on time
+///
+/// 1 of 2 check-ins were on time; 1 break was cancelled.
 /// ```
 enum HistoryText {
     /// The records of a history file's bytes, in order, and one sentence for each line that
@@ -37,32 +42,63 @@ enum HistoryText {
     }
 
     static func render(_ records: [HistoryRecord], clock: Clock) -> String {
-        guard !records.isEmpty else { return "No breaks yet." }
-        let width = records.map(\.plan.count).max() ?? 0
-        var lines = records.map { line($0, planWidth: width, clock: clock) }
+        guard !records.isEmpty else { return "No breaks yet. Each one you take will show here." }
+        var lines = table(records, clock: clock)
+        lines.append("")
+        lines += HistoryChart.lines(records, clock: clock)
         lines.append("")
         lines.append(summary(records))
         return lines.joined(separator: "\n")
     }
 
-    static func line(_ record: HistoryRecord, planWidth: Int, clock: Clock) -> String {
+    static let headers = ["Day", "Plan", "Started", "Promised", "Back at", "Check-in"]
+
+    /// The header and one row per break, in columns.
+    static func table(_ records: [HistoryRecord], clock: Clock) -> [String] {
+        let rows = [headers] + records.map { row($0, clock: clock) }
+        var widths = [Int](repeating: 0, count: headers.count)
+        for row in rows {
+            for (index, field) in row.enumerated() { widths[index] = max(widths[index], field.count) }
+        }
+        return rows.map { row in
+            row.enumerated()
+                .map { index, field in index == row.count - 1 ? field : field.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+                .trimmingTrailingSpaces()
+        }
+    }
+
+    /// The fields of one break: day, plan, started, promised, back at, and how it went.
+    static func row(_ record: HistoryRecord, clock: Clock) -> [String] {
         var fields = [
             clock.day(record.startedAt),
-            record.plan.padding(toLength: planWidth, withPad: " ", startingAt: 0),
-            "promised \(clock.time(record.promisedAt))",
+            record.plan,
+            clock.time(record.startedAt),
+            clock.time(record.promisedAt),
         ]
+        var verdict: String
         switch record.outcome {
         case .back:
-            fields.append("back at \(clock.time(record.endedAt))")
-            fields.append(record.onTime ? "on time" : "\(Clock.length(record.lateSeconds)) late")
+            fields.append(clock.time(record.endedAt))
+            verdict = record.onTime ? "on time" : "\(Clock.length(record.lateSeconds)) late"
         case .cancelled:
-            fields.append("ended at \(clock.time(record.endedAt))")
-            fields.append("cancelled")
+            fields.append("-")
+            verdict = "cancelled at \(clock.time(record.endedAt))"
         }
         if record.extensions > 0 {
-            fields.append("extended \(record.extensions)×")
+            verdict += ", extended \(times(record.extensions)) to \(clock.time(record.checkinAt))"
         }
-        return fields.joined(separator: "  ")
+        fields.append(verdict)
+        return fields
+    }
+
+    /// "once", "twice", "3 times".
+    static func times(_ count: Int) -> String {
+        switch count {
+        case 1: "once"
+        case 2: "twice"
+        default: "\(count) times"
+        }
     }
 
     /// "7 of 8 check-ins were on time.", with the cancelled breaks counted apart.

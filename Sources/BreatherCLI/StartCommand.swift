@@ -14,7 +14,10 @@ struct StartCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("The plan's name or code word (default: default_plan).", valueName: "plan-or-code-word"))
+    @Argument(
+        help: ArgumentHelp("The plan's name or code word (default: default_plan).", valueName: "plan-or-code-word"),
+        completion: Completions.plansAndCodeWords
+    )
     var plan: String?
 
     @Option(name: .customLong("for"), help: ArgumentHelp("How long until the check-in, instead of the plan's duration (like 45m or 1h30m).", valueName: "duration"))

@@ -8,8 +8,11 @@ struct StatusCommand: ParsableCommand {
         discussion: """
         Shows the running break: its plan, the check-in time and how far away it is, the \
         reminders still to come, and any message waiting to be sent again. With --json, \
-        prints one JSON object instead.
+        prints one JSON object instead. With --watch, counts down to the check-in, with \
+        a progress bar and the next reminder, until the break ends; piped, it prints one \
+        line whenever something changes. `breather` alone shows the status.
 
+        Example: breather status --watch
         Example: breather status --json
         """
     )
@@ -17,7 +20,20 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @Flag(help: "Count down to the check-in until the break ends (Ctrl-C stops watching).")
+    var watch = false
+
+    func validate() throws {
+        if json, watch {
+            throw ValidationError("--json and --watch do not go together; choose one.")
+        }
+    }
+
     func run() throws {
+        if watch {
+            try StatusWatch().run()
+            return
+        }
         let response = try Daemon.ask(ControlRequest(op: .status))
         guard response.ok else {
             try Daemon.report(response)
@@ -30,7 +46,7 @@ struct StatusCommand: ParsableCommand {
         if json {
             try Output.printJSON(report)
         } else {
-            Output.print(StatusText.render(report, clock: Clock()))
+            Output.print(StatusText.render(report, clock: .local()))
         }
     }
 }

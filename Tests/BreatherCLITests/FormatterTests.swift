@@ -185,19 +185,12 @@ func at(_ text: String) -> Date {
         ]
     }
 
-    @Test func humanLinesAndSummary() {
-        #expect(HistoryText.render(records, clock: clock) == """
-        2026-11-19  cool-down  promised 14:35  back at 14:32  on time
-        2026-11-20  pineapple  promised 20:10  back at 20:27  2 minutes late  extended 1×
-        2026-11-21  cool-down  promised 09:00  ended at 08:50  cancelled
-        2026-11-21  cool-down  promised 10:30  back at 10:59  on time  extended 2×
-
-        2 of 3 check-ins were on time; 1 break was cancelled.
-        """)
+    @Test func humanTableChartAndSummary() throws {
+        try Golden.check(HistoryText.render(records, clock: clock), against: "history.txt")
     }
 
     @Test func empty() {
-        #expect(HistoryText.render([], clock: clock) == "No breaks yet.")
+        #expect(HistoryText.render([], clock: clock) == "No breaks yet. Each one you take will show here.")
     }
 
     @Test func summaries() {
@@ -212,7 +205,7 @@ func at(_ text: String) -> Date {
 
     @Test func lateByLessThanAMinute() {
         let r = record("e", started: "2026-11-21T10:00:00.000Z", promised: "2026-11-21T10:30:00.000Z", ended: "2026-11-21T10:30:20.000Z")
-        #expect(HistoryText.line(r, planWidth: 9, clock: clock) == "2026-11-21  cool-down  promised 10:30  back at 10:30  less than a minute late")
+        #expect(HistoryText.row(r, clock: clock) == ["2026-11-21", "cool-down", "10:00", "10:30", "10:30", "less than a minute late"])
     }
 
     @Test func parsingSkipsMalformedLinesAndKeepsTheLastCopyOfABreak() throws {

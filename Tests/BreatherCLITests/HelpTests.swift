@@ -19,6 +19,7 @@ import Testing
         ("test", TestCommand.self),
         ("reload", ReloadCommand.self),
         ("doctor", DoctorCommand.self),
+        ("init", InitCommand.self),
     ]
 
     @Test(arguments: HelpTests.commands.map(\.0))
@@ -30,7 +31,7 @@ import Testing
 
     @Test func everySubcommandIsListed() {
         let names = BreatherCommand.configuration.subcommands.map { $0._commandName }
-        #expect(names == ["start", "back", "extend", "cancel", "status", "plans", "check", "history", "test", "reload", "doctor"])
+        #expect(names == ["start", "back", "extend", "cancel", "status", "plans", "check", "history", "test", "reload", "doctor", "init"])
     }
 
     @Test(arguments: HelpTests.commands.dropFirst().map(\.0))

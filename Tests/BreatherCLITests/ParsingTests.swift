@@ -47,6 +47,20 @@ import Testing
         #expect(try #require(try BreatherCommand.parseAsRoot(["history", "--json"]) as? HistoryCommand).json)
     }
 
+    @Test func bareBreatherShowsTheStatus() throws {
+        let command = try #require(try BreatherCommand.parseAsRoot([]) as? StatusCommand)
+        #expect(command.json == false && command.watch == false)
+        #expect(try #require(try BreatherCommand.parseAsRoot(["--watch"]) as? StatusCommand).watch)
+        #expect(try #require(try BreatherCommand.parseAsRoot(["status", "--watch"]) as? StatusCommand).watch)
+        #expect(message(["status", "--watch", "--json"]) == "--json and --watch do not go together; choose one.")
+    }
+
+    @Test func initFlags() throws {
+        let command = try #require(try BreatherCommand.parseAsRoot(["init", "--me", "Sam", "--partner", "Alex", "--channel", "ntfy", "--url", "https://ntfy.sh/x"]) as? InitCommand)
+        #expect(command.me == "Sam" && command.partner == "Alex" && command.channel == "ntfy" && command.url == "https://ntfy.sh/x")
+        #expect(message(["init", "--channel", "pigeon"]) == "--channel takes one of ntfy, matrix, telegram, slack, discord, gotify, json, none, not \"pigeon\".")
+    }
+
     /// The sentence the parser prints (after "Error: ") for a refused command line.
     private func message(_ arguments: [String]) -> String? {
         do {

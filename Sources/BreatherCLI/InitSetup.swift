@@ -1,0 +1,430 @@
+import BreatherCore
+import Foundation
+import Glibc
+
+/// What `breather init` asks, what it writes, and how: the answers, the files made from the
+/// embedded examples, and the exclusive, private writing of them.
+struct InitSetup: Sendable {
+    /// How the partner hears from Breather: one of the webhook presets, or not through Breather.
+    enum Reach: Hashable, Sendable {
+        case none
+        case webhook(Webhook.Preset)
+
+        static let choices = ["ntfy", "matrix", "telegram", "slack", "discord", "gotify", "json", "none"]
+
+        init?(_ word: String) {
+            let lowered = word.trimmingCharacters(in: .whitespaces).lowercased()
+            if lowered == "none" {
+                self = .none
+            } else if let preset = Webhook.Preset(rawValue: lowered) {
+                self = .webhook(preset)
+            } else {
+                return nil
+            }
+        }
+
+        var preset: Webhook.Preset? {
+            if case .webhook(let preset) = self { return preset }
+            return nil
+        }
+
+        /// Telegram, Slack and Discord URLs embed a key: they go to a private file.
+        var urlIsSecret: Bool {
+            [.telegram, .slack, .discord].contains(preset)
+        }
+
+        enum TokenNeed { case none, optional, required }
+
+        var token: TokenNeed {
+            switch preset {
+            case .ntfy?, .json?: .optional
+            case .matrix?, .gotify?: .required
+            default: .none
+            }
+        }
+    }
+
+    struct Answers: Hashable, Sendable {
+        var me: String?
+        var partner: String?
+        var reach: Reach?
+        var url: String?
+        var token: String?
+    }
+
+    var me: String
+    var partner: String
+    var reach: Reach
+    var url: String?
+    var token: String?
+
+    /// The channel name for the partner: their name in lower case, letters, digits, `-`
+    /// and `_` only ("Alex" → `alex`, "Mary Jo" → `mary-jo`); `partner` when nothing is left.
+    var channel: String {
+        var slug = ""
+        for character in partner.lowercased() {
+            if character.isASCII, character.isLetter || character.isNumber || character == "_" || character == "-" {
+                slug.append(character)
+            } else if character == " ", !slug.isEmpty, slug.last != "-" {
+                slug.append("-")
+            }
+        }
+        while slug.last == "-" { slug.removeLast() }
+        return slug.isEmpty || slug == "desktop" ? "partner" : slug
+    }
+
+    var urlFile: String? { reach.urlIsSecret ? "secrets/\(channel)-url" : nil }
+    var tokenFile: String? { token.map { _ in "secrets/\(channel)-token" } }
+
+    // MARK: Asking
+
+    /// A person at a terminal: `ask` shows a question and returns the line typed (nil at
+    /// the end of the input); `tell` shows a sentence, such as why an answer cannot be used.
+    struct Prompter {
+        var ask: (_ question: String, _ secret: Bool) -> String?
+        var tell: (_ sentence: String) -> Void
+    }
+
+    /// Fills in what the flags left out: by asking when `prompter` is given (a terminal),
+    /// else by failing with one sentence that names the missing flag.
+    static func gather(_ given: Answers, prompter: Prompter?) throws -> InitSetup {
+        func need(_ flag: String, example: String, question: String, secret: Bool = false, optional: Bool = false, check: (String) -> String?) throws -> String? {
+            guard let prompter else {
+                if optional { return nil }
+                throw InitFailure("breather init needs \(flag) when its input is not a terminal; pass it, like \(flag) \(example).")
+            }
+            while true {
+                guard let line = prompter.ask(question, secret) else { throw InitFailure.stopped }
+                let answer = line.trimmingCharacters(in: .whitespaces)
+                if answer.isEmpty, optional { return nil }
+                if let problem = check(answer) {
+                    prompter.tell(problem)
+                    continue
+                }
+                return answer
+            }
+        }
+        func checked(_ value: String?, _ flag: String, _ check: (String) -> String?) throws -> String? {
+            guard let value else { return nil }
+            if let problem = check(value) { throw InitFailure("\(flag): \(problem)") }
+            return value
+        }
+
+        let me = try checked(given.me, "--me", checkName)
+            ?? need("--me", example: "Sam", question: "Your name, as your partner will read it in messages:", check: checkName)!
+        let partner = try checked(given.partner, "--partner", checkName)
+            ?? need("--partner", example: "Alex", question: "Your partner's name:", check: checkName)!
+        let reach: Reach
+        if let given = given.reach {
+            reach = given
+        } else {
+            let choices = Reach.choices.joined(separator: ", ")
+            let word = try need(
+                "--channel", example: "ntfy",
+                question: "How should \(partner) hear from Breather? Type one of \(choices) (none: you tell them yourself):",
+                check: { Reach($0) == nil ? "Please type one of \(choices)." : nil }
+            )!
+            reach = Reach(word)!
+        }
+        var setup = InitSetup(me: me, partner: partner, reach: reach)
+        guard let preset = reach.preset else { return setup }
+
+        setup.url = try checked(given.url, "--url") { checkURL($0, preset: preset) }
+            ?? need("--url", example: exampleURL(preset), question: urlQuestion(preset, partner: partner)) { checkURL($0, preset: preset) }!
+        switch reach.token {
+        case .none:
+            setup.token = nil
+        case .optional, .required:
+            let required = reach.token == .required
+            setup.token = try checked(given.token, "--token", checkToken)
+                ?? need("--token", example: "<token>", question: tokenQuestion(preset), secret: true, optional: !required, check: checkToken)
+        }
+        return setup
+    }
+
+    /// Why a name cannot be used, or nil.
+    static func checkName(_ name: String) -> String? {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return "Please type a name." }
+        if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return "A name cannot hold control characters; please type it again."
+        }
+        if trimmed.count > 60 { return "Please keep the name under 60 characters." }
+        return nil
+    }
+
+    static func checkToken(_ token: String) -> String? {
+        if token.isEmpty { return "Please paste the token." }
+        if token.contains(where: \.isWhitespace) { return "A token has no spaces; please paste it again." }
+        return nil
+    }
+
+    /// Why a URL cannot be used for this preset, or nil.
+    static func checkURL(_ url: String, preset: Webhook.Preset) -> String? {
+        let lower = url.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://"),
+              let host = URLComponents(string: url)?.host, !host.isEmpty,
+              !url.contains(where: { $0.isWhitespace })
+        else {
+            return "That is not a web address; it should look like \(exampleURL(preset))."
+        }
+        switch preset {
+        case .telegram where !(url.contains("/sendMessage") && url.contains("chat_id=")):
+            return "A Telegram URL should look like \(exampleURL(.telegram))."
+        case .matrix where !url.contains("/rooms/"):
+            return "A Matrix URL should be the room's address, like \(exampleURL(.matrix))."
+        default:
+            return nil
+        }
+    }
+
+    static func exampleURL(_ preset: Webhook.Preset) -> String {
+        switch preset {
+        case .ntfy: "https://ntfy.sh/sam-and-alex-4821"
+        case .matrix: "https://matrix.example.org/_matrix/client/v3/rooms/!room:example.org"
+        case .telegram: "https://api.telegram.org/bot<TOKEN>/sendMessage?chat_id=<CHAT>"
+        case .slack: "https://hooks.slack.com/services/T000/B000/XXXX"
+        case .discord: "https://discord.com/api/webhooks/123/abc"
+        case .gotify: "https://gotify.example.org"
+        case .json: "https://hooks.example.org/sam-and-alex"
+        }
+    }
+
+    static func serviceName(_ preset: Webhook.Preset) -> String {
+        switch preset {
+        case .ntfy: "ntfy"
+        case .matrix: "Matrix"
+        case .telegram: "Telegram"
+        case .slack: "Slack"
+        case .discord: "Discord"
+        case .gotify: "Gotify"
+        case .json: "Breather's JSON webhook"
+        }
+    }
+
+    static func urlQuestion(_ preset: Webhook.Preset, partner: String) -> String {
+        let example = exampleURL(preset)
+        switch preset {
+        case .ntfy: return "The ntfy topic URL \(partner) subscribes to (like \(example)):"
+        case .matrix: return "The Matrix room's address (like \(example)):"
+        case .telegram: return "The bot's sendMessage URL (like \(example)); it is kept in a private file:"
+        case .slack: return "The Slack incoming webhook URL (like \(example)); it is kept in a private file:"
+        case .discord: return "The Discord webhook URL (like \(example)); it is kept in a private file:"
+        case .gotify: return "The Gotify server's address (like \(example)):"
+        case .json: return "The URL Breather should post its messages to (like \(example)):"
+        }
+    }
+
+    static func tokenQuestion(_ preset: Webhook.Preset) -> String {
+        switch preset {
+        case .matrix: "The access token of the account that posts to the room (kept in a private file):"
+        case .gotify: "The application token from Gotify (kept in a private file):"
+        case .ntfy: "An ntfy access token, if your server needs one (press Enter for none):"
+        default: "A bearer token, if your server needs one (press Enter for none):"
+        }
+    }
+
+    // MARK: The files
+
+    /// A file `init` writes, relative to the config folder.
+    struct File: Hashable, Sendable {
+        var path: String
+        var contents: String
+        /// Kept as it is when it exists already (the plan); otherwise its existence stops `init`.
+        var keepIfPresent: Bool = false
+    }
+
+    var files: [File] {
+        var files = [
+            File(path: "breather.toml", contents: settingsText),
+            File(path: "plans/\(EmbeddedExamples.planName).toml", contents: planText, keepIfPresent: true),
+        ]
+        if let urlFile, let url { files.append(File(path: urlFile, contents: url + "\n")) }
+        if let tokenFile, let token { files.append(File(path: tokenFile, contents: token + "\n")) }
+        return files
+    }
+
+    /// `config/breather.toml` with these names, and the partner's channel in place of the example's.
+    var settingsText: String {
+        var lines = EmbeddedExamples.settings.components(separatedBy: "\n")
+        for index in lines.indices {
+            if lines[index].hasPrefix("me = ") { lines[index] = "me = \(Self.quoted(me))" }
+            if lines[index].hasPrefix("partner = ") { lines[index] = "partner = \(Self.quoted(partner))" }
+            if lines[index].hasPrefix("default_plan = ") { lines[index] = "default_plan = \(Self.quoted(EmbeddedExamples.planName))" }
+        }
+        // The example's partner channel, with the comment lines right above it, makes way for ours.
+        if var start = lines.firstIndex(of: "[channels.\(EmbeddedExamples.partnerChannel)]") {
+            while start > 0, lines[start - 1].hasPrefix("#") { start -= 1 }
+            lines.removeSubrange(start...)
+        }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return (lines + [""] + channelLines).joined(separator: "\n") + "\n"
+    }
+
+    private var channelLines: [String] {
+        guard let preset = reach.preset else {
+            return [
+                "# No channel reaches \(partner): tell them yourself when you step away. To let Breather",
+                "# tell them, add a webhook channel here (see `breather init --help` and the README).",
+            ]
+        }
+        var lines = [
+            "# \(partner)'s phone, through \(Self.serviceName(preset)).",
+            "[channels.\(channel)]",
+            "type = \"webhook\"",
+            "preset = \(Self.quoted(preset.rawValue))",
+        ]
+        if let urlFile {
+            lines.append("url_file = \(Self.quoted(urlFile))   # the address holds a key, so it lives in a private file")
+        } else if let url {
+            lines.append("url = \(Self.quoted(url))")
+        }
+        if let tokenFile { lines.append("token_file = \(Self.quoted(tokenFile))") }
+        lines.append("timeout = \"10s\"")
+        return lines
+    }
+
+    /// `config/plans/cool-down.toml`, its messages sent to the partner's channel; without
+    /// one, those sections are kept as comments so the plan still reads whole.
+    var planText: String {
+        let example = "to = [\"\(EmbeddedExamples.partnerChannel)\"]"
+        let plan = EmbeddedExamples.coolDownPlan.replacingOccurrences(of: example, with: "to = [\"\(channel)\"]")
+        guard reach != .none else {
+            let blocks = plan.components(separatedBy: "\n\n")
+            let kept = blocks.map { block -> String in
+                guard block.contains("to = [\"\(channel)\"]") else { return block }
+                return block.components(separatedBy: "\n")
+                    .map { $0.hasPrefix("#") || $0.isEmpty ? $0 : "# " + $0 }
+                    .joined(separator: "\n")
+            }
+            return kept.joined(separator: "\n\n")
+        }
+        return plan
+    }
+
+    /// A TOML basic string.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += String(format: "\\u%04X", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    // MARK: Writing
+
+    struct Outcome: Hashable, Sendable {
+        var written: [String]
+        var kept: [String]
+    }
+
+    /// Checks the files in a scratch folder with `ConfigLoader`, then writes them into
+    /// `paths.configDirectory` (folders 0700, files 0600), never over an existing file.
+    func install(_ paths: Paths) throws -> Outcome {
+        let manager = FileManager.default
+        let directory = paths.configDirectory
+        let files = self.files
+        if manager.fileExists(atPath: paths.settingsFile) {
+            throw InitFailure("\(paths.settingsFile) already exists, so breather init changed nothing; edit that file, or move it aside and run breather init again.")
+        }
+        for file in files where !file.keepIfPresent && manager.fileExists(atPath: Paths.join(directory, file.path)) {
+            throw InitFailure("\(Paths.join(directory, file.path)) already exists, so breather init changed nothing; move it aside and run breather init again.")
+        }
+        try validate(files)
+
+        var outcome = Outcome(written: [], kept: [])
+        for file in files {
+            let path = Paths.join(directory, file.path)
+            try Self.makeFolder((path as NSString).deletingLastPathComponent)
+            switch Self.writeNew(path, file.contents) {
+            case 0:
+                outcome.written.append(file.path)
+            case EEXIST where file.keepIfPresent:
+                outcome.kept.append(file.path)
+            case let code:
+                throw InitFailure("breather init could not write \(path) (\(Self.reason(code))); check that folder's permissions and run it again.")
+            }
+        }
+        return outcome
+    }
+
+    /// Loads the files from a scratch folder as breatherd would, and refuses what it would refuse.
+    private func validate(_ files: [File]) throws {
+        let scratch = NSTemporaryDirectory() + "breather-init-\(getpid())-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let paths = Paths(configDirectory: scratch + "/breather", stateDirectory: scratch + "/state", runtimeDirectory: nil)
+        for file in files {
+            let path = Paths.join(paths.configDirectory, file.path)
+            try Self.makeFolder((path as NSString).deletingLastPathComponent)
+            _ = Self.writeNew(path, file.contents)
+        }
+        let configuration = ConfigLoader.load(paths)
+        if let problem = configuration.diagnostics.first {
+            throw InitFailure("breather init put together a configuration that does not check out (\(problem.message)), so it wrote nothing; please report this.")
+        }
+    }
+
+    /// `mkdir -p` with mode 0700 for the folders it makes.
+    private static func makeFolder(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw InitFailure("\(path) is a file, but breather init needs a folder there; move it aside and run breather init again.")
+            }
+            return
+        }
+        try makeFolder((path as NSString).deletingLastPathComponent)
+        if mkdir(path, 0o700) != 0, errno != EEXIST {
+            throw InitFailure("breather init could not make the folder \(path) (\(reason(errno))); check the permissions of the folder above it.")
+        }
+    }
+
+    /// Creates `path` with mode 0600 only if nothing is there; 0 or the errno.
+    private static func writeNew(_ path: String, _ text: String) -> Int32 {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return errno }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + sent, $0.count - sent) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                unlink(path)
+                return code
+            }
+            sent += count
+        }
+        guard fsync(fd) == 0 || errno == EINVAL else { return errno }
+        return 0
+    }
+
+    static func reason(_ code: Int32) -> String {
+        let text = String(cString: strerror(code))
+        return text.prefix(1).lowercased() + text.dropFirst()
+    }
+}
+
+/// Why `breather init` stopped, as one sentence.
+struct InitFailure: Error, Hashable, Sendable {
+    var message: String
+
+    init(_ message: String) {
+        self.message = message
+    }
+
+    static let stopped = InitFailure("breather init stopped before it had every answer, so it wrote nothing; run it again when you are ready.")
+}
