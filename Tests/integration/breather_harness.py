@@ -824,3 +824,141 @@ def webhook(server: RecordingServer, path: str, **settings: Any) -> dict[str, An
     channel: dict[str, Any] = {"type": "webhook", "preset": "json", "url": server.url(path), "timeout": "5s"}
     channel.update(settings)
     return channel
+
+
+# ---------------------------------------------------------------------------------------
+# A private mount namespace, for tests that put the state folder on a filesystem they can
+# fill up or make read-only without touching the host (test_disk.py).
+
+
+class MountNamespace:
+    """A private mount namespace held open by one `sleep` under `unshare -m --propagation
+    private`; mounts and processes enter it with `nsenter --mount=/proc/PID/ns/mnt` (which
+    execs in place, so a process started that way keeps its own PID). Files inside are read
+    and written from outside through /proc/PID/root. Ended by the holder's PID."""
+
+    HOLD_SECONDS = 900  # the holder ends by itself after this long, whatever happens
+
+    def __init__(self) -> None:
+        self.holder = subprocess.Popen(
+            ["unshare", "-m", "--propagation", "private", "sleep", str(self.HOLD_SECONDS)],
+            stdin=subprocess.DEVNULL,
+        )
+        own = os.readlink("/proc/self/ns/mnt")
+        wait_until(
+            lambda: self.holder.poll() is None and os.readlink(f"/proc/{self.holder.pid}/ns/mnt") != own,
+            10,
+            "unshare to enter its private mount namespace",
+        )
+
+    @property
+    def prefix(self) -> list[str]:
+        """The command prefix that runs a program inside the namespace."""
+        return ["nsenter", f"--mount=/proc/{self.holder.pid}/ns/mnt", "--"]
+
+    def run(self, *args: str, timeout: float = 15.0) -> subprocess.CompletedProcess:
+        proc = subprocess.run(
+            [*self.prefix, *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+        )
+        assert proc.returncode == 0, f"{' '.join(args)} in the namespace failed ({proc.returncode}): {proc.stderr}"
+        return proc
+
+    def path(self, path: Path) -> Path:
+        """`path` as this namespace sees it, reachable from outside."""
+        return Path(f"/proc/{self.holder.pid}/root") / Path(path).relative_to("/")
+
+    def close(self) -> None:
+        if self.holder.poll() is None:
+            os.kill(self.holder.pid, signal.SIGTERM)
+            try:
+                self.holder.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.holder.pid, signal.SIGKILL)
+                self.holder.wait(timeout=10)
+
+
+class NamespacedDaemon(Daemon):
+    """A `Daemon` whose breatherd runs inside a `MountNamespace` (same PID, same NOTIFY_SOCKET
+    handling, same teardown)."""
+
+    def __init__(self, namespace: MountNamespace, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.namespace = namespace
+
+    def start(self, timeout: float = 20.0) -> "Daemon":
+        assert not self.running, "breatherd is already running"
+        self.starts += 1
+        self.notifications = []
+        self._open_notify_socket()
+        self.log_path = self.log_dir / f"breatherd-{self.starts}.log"
+        env = dict(self.xdg.env)
+        env.update(self.extra_env)
+        env["NOTIFY_SOCKET"] = str(self.notify_path)
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [*self.namespace.prefix, str(self.bin_dir / "breatherd")],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=str(self.xdg.root),
+            )
+        self.register_log(f"breatherd run {self.starts} (pid {self.proc.pid}, in a mount namespace) stdout+stderr", self.log_path)
+        self._await_notification("READY=1", timeout)
+        return self
+
+
+def fill_filesystem(path: Path, chunk: int = 4096) -> int:
+    """Writes `path` until the filesystem under it says ENOSPC; returns the bytes written."""
+    import errno as _errno
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    written = 0
+    try:
+        while True:
+            try:
+                written += os.write(fd, b"\0" * chunk)
+            except OSError as error:
+                if error.errno != _errno.ENOSPC:
+                    raise
+                if chunk == 1:
+                    return written
+                chunk = max(1, chunk // 8)
+    finally:
+        os.close(fd)
+
+
+def fd_count(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError(f"/proc/{pid}/status has no VmRSS line")
+
+
+class NamespacedCli(Cli):
+    """A `Cli` that runs `breather` inside a `MountNamespace`, so that the commands that read
+    files themselves (`history`, `check`, `plans`) see the same files as the daemon."""
+
+    def __init__(self, namespace: MountNamespace, bin_dir: Path, xdg: XdgEnv):
+        super().__init__(bin_dir, xdg)
+        self.namespace = namespace
+
+    def __call__(self, *args: str, timeout: float = 15.0) -> CliResult:
+        try:
+            proc = subprocess.run(
+                [*self.namespace.prefix, str(self.bin_dir / "breather"), *args],
+                env=self.xdg.env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                cwd=str(self.xdg.root),
+            )
+        except subprocess.TimeoutExpired as error:
+            raise AssertionError(f"`breather {' '.join(args)}` did not finish within {timeout:.0f} s") from error
+        return CliResult(tuple(args), proc.returncode, proc.stdout, proc.stderr)
