@@ -11,7 +11,7 @@ import Foundation
 /// 2026-11-21  cool-down  08:30    09:00     -        cancelled at 08:50
 ///
 /// Week by week (█ back on time, ░ the other breaks):
-///   week of 2026-11-16  ██░  3 breaks, 1 back on time
+///   week of 2026-11-16  █░░  3 breaks, 1 back on time
 ///
 /// 1 of 2 check-ins were on time; 1 break was cancelled.
 /// ```
