@@ -424,7 +424,7 @@ class Bench:
         i0.cli("status")   # a daemon a user has talked to at least once
 
         # Due instants are whole seconds after each break's start: starting the breaks at
-        # different fractions of a second keeps every daemon's instants 200 ms apart.
+        # different fractions of a second keeps every daemon's instants 250 ms apart.
         starts = [(hd, 0.0), (n100, 0.25), (n1, 0.5), (dd, 0.75)]
         t0 = time.time() + 0.5
         if p.smoke:
@@ -1032,15 +1032,17 @@ def method_lines(bench: Bench) -> list[str]:
         "`time.time()` on this machine. The receiver is a one-thread selector loop in its own process (no GIL "
         "contention with the harness), stamping when a request is complete. Each daemon's due instants are whole "
         "seconds after its break began; breaks were started at different fractions of a second so no two daemons' "
-        "instants fall within 200 ms of each other.",
+        "instants fall within 250 ms of each other.",
         f"**Headline webhook**: one break of a plan with {p.headline} reminders one second apart (so each reminder "
         "is queued while the one before it goes out).",
         "**Desktop**: a private `dbus-daemon` and a tiny notification server (`bench/harness/notify_listener.py`, "
         "python3-dbus) stamping each `Notify` call; due times come from `breather status --json` right after start.",
         f"**1 / 100 / {p.big_pending:,} pending**: 1 = breaks in sequence, each with one reminder; 100 and "
         f"{p.big_pending:,} = a generated plan with that many reminders after the check-in (never due during the "
-        f"run) plus {p.near} measured reminders {p.near_step} s apart before it. CPU per reminder = the daemon's "
-        "utime+stime over the run divided by the reminders it sent.",
+        f"run) plus measured reminders {p.near_step} s apart before it ({p.near} at 100, alongside the others; "
+        f"{p.near_big} at {p.big_pending:,}, in a phase of its own afterwards, because its cost per reminder would "
+        "disturb the other daemons). CPU per reminder = the daemon's utime+stime over its part of the run divided "
+        "by the reminders it sent.",
         f"**Wake-ups**: voluntary + involuntary context switches of every thread in /proc/PID/task, sampled every "
         f"0.5 s over {p.idle:.0f} s, with the watchdog on as under the unit (`WATCHDOG_USEC` = 30 s, so a ping every "
         "15 s, counted on `$NOTIFY_SOCKET`). Each ping may cost two switches (wake and sleep).",
