@@ -264,6 +264,21 @@ def test_503_retry_after_http_date_is_honoured(xdg, scripted, cli, daemon):
     wait_nothing_retrying(cli)
 
 
+@pytest.mark.parametrize("status", [408, 425, 502, 504])
+def test_other_retryable_statuses_honour_retry_after(xdg, scripted, cli, daemon, status):
+    one_break(xdg, {"alex": webhook(scripted, "/alex")}, ["alex"])
+    scripted.script("/alex", Reply(status=status, headers={"Retry-After": "2"}, body=b"not now\n"))
+    daemon.start()
+    assert cli("start", "cool-down").returncode == 0
+
+    first = scripted.take_event("/alex", "announce", timeout=10)
+    second = scripted.take_event("/alex", "announce", timeout=15)
+    same_delivery(first, second)
+    gap = second.mono - first.mono
+    assert gap >= 2 - 0.05, f"the retry came {gap:.3f} s after HTTP {status} with Retry-After: 2"
+    wait_nothing_retrying(cli)
+
+
 def test_hang_past_the_channel_timeout_is_retried(xdg, scripted, cli, daemon):
     one_break(xdg, {"alex": webhook(scripted, "/alex", timeout="1s")}, ["alex"])
     scripted.script("/alex", Reply(hang=True))  # then 200
@@ -339,6 +354,19 @@ def test_404_is_not_retried(xdg, scripted, cli, daemon):
     assert cli("back").returncode == 0
     scripted.take_event("/alex", "back", timeout=10)
     assert [r.event for r in scripted.drain()] == ["announce", "back"]
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 410])
+def test_other_client_errors_are_not_retried(xdg, scripted, cli, daemon, status):
+    one_break(xdg, {"alex": webhook(scripted, "/alex")}, ["alex"])
+    scripted.script("/alex", Reply(status=status, headers={"Retry-After": "1"}, body=b"no\n"))
+    daemon.start()
+    assert cli("start", "cool-down").returncode == 0
+
+    scripted.take_event("/alex", "announce", timeout=10)
+    wait_until(lambda: "gave up" in daemon.log_text().lower(), 10, f"the daemon to log that it gave up on HTTP {status}")
+    assert str(status) in daemon.log_text(), "the log does not name the status it gave up on"
+    assert retrying(cli) == [], f"a delivery answered HTTP {status} is waiting to retry"
 
 
 def test_short_retry_window_closes_and_is_logged(xdg, scripted, cli, daemon):
