@@ -91,6 +91,9 @@ struct InitCommand: ParsableCommand {
     }
 }
 
+/// The terminal's settings while a token is typed without echo, for the SIGINT handler.
+nonisolated(unsafe) private var savedTerminal = termios()
+
 /// Questions on the terminal: one line of input each, the token's without echo.
 enum Terminal {
     static var prompter: InitSetup.Prompter {
@@ -103,11 +106,18 @@ enum Terminal {
             if quiet {
                 var silent = saved
                 silent.c_lflag &= ~tcflag_t(ECHO)
+                // Ctrl-C while the echo is off must not leave the terminal silent.
+                savedTerminal = saved
+                signal(SIGINT) { _ in
+                    tcsetattr(STDIN_FILENO, TCSANOW, &savedTerminal)
+                    _exit(130)
+                }
                 tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
             }
             let line = readLine(strippingNewline: true)
             if quiet {
                 tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
+                signal(SIGINT, SIG_DFL)
                 try? FileHandle.standardOutput.write(contentsOf: Data("\n".utf8))
             }
             return line

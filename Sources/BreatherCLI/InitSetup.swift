@@ -106,7 +106,9 @@ struct InitSetup: Sendable {
         }
         func checked(_ value: String?, _ flag: String, _ check: (String) -> String?) throws -> String? {
             guard let value else { return nil }
-            if let problem = check(value) { throw InitFailure("\(flag): \(problem)") }
+            if let problem = check(value) {
+                throw InitFailure("The \(flag) value cannot be used: \(problem.prefix(1).lowercased() + problem.dropFirst())")
+            }
             return value
         }
 

@@ -49,7 +49,7 @@ struct StatusWatch {
                 silentSince = since
                 if Date().timeIntervalSince(since) >= patience {
                     screen.finish()
-                    Output.error("breatherd stopped answering, so the countdown stopped; your break is saved and keeps its time. \(ControlClientError.startAdvice)")
+                    Output.error("breatherd stopped answering, so the countdown stopped; your break is saved and keeps its time, and `systemctl --user start breather` (or `breatherd` in a terminal) brings breatherd back.")
                     throw ExitCode.failure
                 }
                 pause()

@@ -133,7 +133,7 @@ final class ScriptedPerson: @unchecked Sendable {
         let error = #expect(throws: InitFailure.self) {
             try InitSetup.gather(.init(me: "Sam", partner: "Alex", reach: .webhook(.telegram), url: "https://api.telegram.org/botX/getMe"), prompter: nil)
         }
-        #expect(error?.message == "--url: A Telegram URL should look like https://api.telegram.org/bot<TOKEN>/sendMessage?chat_id=<CHAT>.")
+        #expect(error?.message == "The --url value cannot be used: a Telegram URL should look like https://api.telegram.org/bot<TOKEN>/sendMessage?chat_id=<CHAT>.")
     }
 
     @Test func keyedURLsAndTokensGoToPrivateFiles() throws {

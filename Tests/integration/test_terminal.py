@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -42,8 +43,12 @@ class Tmux:
         # The pane's environment is exactly the test's: no server or client variables leak in.
         pane_env = {k: v for k, v in env.items() if k in PANE_ENV_KEYS}
         pane_env.update(LANG="C.UTF-8", TERM="xterm-256color")
+        # A small shell runs the command and writes its exit status on the screen (tmux's own
+        # #{pane_dead_status} is not always recorded); `trap : INT` keeps that shell alive
+        # through a Ctrl-C meant for the command, which gets the default handling.
+        wrapper = 'trap : INT; "$@"; echo "[exited $?]"'
         command = "exec env -i " + " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(pane_env.items()))
-        command += " " + " ".join(shlex.quote(a) for a in argv)
+        command += " /bin/sh -c " + shlex.quote(wrapper) + " sh " + " ".join(shlex.quote(a) for a in argv)
         # remain-on-exit from the start, so a command that ends at once still leaves its screen.
         conf = folder / "tmux.conf"
         conf.write_text("set-option -g remain-on-exit on\n")
@@ -66,16 +71,14 @@ class Tmux:
         self._tmux("send-keys", "-t", "t", "-l", text)
         self._tmux("send-keys", "-t", "t", "Enter")
 
-    def dead(self) -> bool:
-        return self._tmux("display-message", "-p", "-t", "t", "#{pane_dead}").strip() == "1"
+    def exit_status(self, timeout: float = 5.0) -> int:
+        """The exit status of the command, once it has ended."""
 
-    def exit_status(self) -> int:
-        value = self._tmux("display-message", "-p", "-t", "t", "#{pane_dead_status}").strip()
-        if not value:  # some tmux versions say it only on the screen
-            match = re.search(r"Pane is dead \(status (\d+)", self.screen())
-            assert match, f"tmux did not tell the exit status:\n{self.screen()}"
-            value = match.group(1)
-        return int(value)
+        def written() -> Optional[str]:
+            match = re.search(r"\[exited (\d+)\]", self.screen())
+            return match.group(1) if match else None
+
+        return int(wait_until(written, timeout, "the command in tmux to end"))
 
     def wait_for(self, pattern: str, timeout: float = 10.0) -> str:
         regex = re.compile(pattern)
@@ -151,7 +154,6 @@ def test_watch_counts_down_in_place_and_ends_with_the_break(xdg, server, cli, da
 
     cli.ok("back")
     ended = tmux.wait_for(r"on time\. The break has ended\.")
-    wait_until(tmux.dead, 5, "the watch to exit after the break ended")
     assert tmux.exit_status() == 0, ended
     assert "You checked in at" in ended, ended
 
@@ -164,7 +166,6 @@ def test_ctrl_c_stops_watching_and_the_break_goes_on(xdg, server, cli, daemon, b
     tmux.wait_for(r"\d:\d\d left")
     tmux.keys("C-c")
     screen = tmux.wait_for(r"Stopped watching; the break goes on\.")
-    wait_until(tmux.dead, 5, "the watch to exit after Ctrl-C")
     assert tmux.exit_status() == 0, screen
     assert cli.status()["active"] is True
 
@@ -230,7 +231,6 @@ def test_init_through_its_prompts(xdg, cli, bin_dir, tmux_sessions):
     tmux.wait_for(r"The application token from Gotify")
     tmux.type_line("s3cret-token")
     screen = tmux.wait_for(r"Next: `breather test alex`, then `breather start` when you need a break\.")
-    wait_until(tmux.dead, 5, "init to exit")
     assert tmux.exit_status() == 0, screen
     assert "s3cret-token" not in screen, f"the token was echoed:\n{screen}"
 
@@ -243,6 +243,27 @@ def test_init_through_its_prompts(xdg, cli, bin_dir, tmux_sessions):
     assert 'preset = "gotify"' in settings and 'token_file = "secrets/alex-token"' in settings, settings
     assert "s3cret-token" not in settings
     cli.ok("check")
+
+
+@needs_tmux
+@pytest.mark.budget(60)
+def test_ctrl_c_at_the_token_question_leaves_the_terminal_echoing(xdg, bin_dir, tmux_sessions):
+    script = f"trap : INT; {shlex.quote(str(bin_dir / 'breather'))} init; echo \"init exit $?\"; stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e -echo"
+    tmux = tmux_sessions(xdg.env, ["/bin/sh", "-c", script], width=160, height=40)
+    tmux.wait_for(r"Your name, as your partner will read it in messages:")
+    tmux.type_line("Sam")
+    tmux.wait_for(r"Your partner's name:")
+    tmux.type_line("Alex")
+    tmux.wait_for(r"How should Alex hear from Breather\?")
+    tmux.type_line("matrix")
+    tmux.wait_for(r"The Matrix room's address")
+    tmux.type_line("https://matrix.example.org/_matrix/client/v3/rooms/!r:example.org")
+    tmux.wait_for(r"The access token of the account")
+    tmux.keys("C-c")
+    screen = tmux.wait_for(r"(?m)^-?echo\s*$")
+    assert re.search(r"(?m)^echo\s*$", screen), f"the terminal was left without echo:\n{screen}"
+    assert "init exit 130" in screen, screen
+    assert not (xdg.config_dir / "breather.toml").exists()
 
 
 def test_init_through_its_flags_and_never_over_a_file(xdg, cli):
