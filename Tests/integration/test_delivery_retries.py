@@ -72,6 +72,12 @@ class ScriptedServer(RecordingServer):
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
         self._thread.start()
 
+    def heal(self, path: str) -> None:
+        """Forgets what was still scripted for `path`: from now on it answers 200."""
+        with self._lock:
+            self._scripts.pop(path, None)
+            self._resets.pop(path, None)
+
     def reset(self, path: str, times: int = 1) -> None:
         with self._lock:
             self._resets[path] = times
@@ -246,15 +252,16 @@ def test_429_retry_after_seconds_is_honoured(xdg, scripted, cli, daemon):
 
 def test_503_retry_after_http_date_is_honoured(xdg, scripted, cli, daemon):
     one_break(xdg, {"alex": webhook(scripted, "/alex")}, ["alex"])
+    daemon.start()
     not_before = math.ceil(time.time()) + 4
     scripted.script(
         "/alex",
         Reply(status=503, headers={"Retry-After": email.utils.formatdate(not_before, usegmt=True)}, body=b"later\n"),
     )
-    daemon.start()
     assert cli("start", "cool-down").returncode == 0
 
     first = scripted.take_event("/alex", "announce", timeout=10)
+    assert first.wall < not_before - 1.5, "the test was too slow: the Retry-After date had nearly passed"
     second = scripted.take_event("/alex", "announce", timeout=15)
     same_delivery(first, second)
     assert second.wall >= not_before - 0.05, (
@@ -559,3 +566,40 @@ def test_secrets_never_appear_in_logs_status_or_errors(xdg, scripted, cli, daemo
     outputs.append(("breatherd's stderr", daemon.log_text()))
     for where, text in outputs:
         assert_no_secret(text, where)
+
+
+def test_failing_before_reminder_is_dropped_at_the_checkin(xdg, scripted, cli, daemon):
+    """"5 minutes left" after the check-in would mislead: a before-reminder still retrying
+    when the check-in comes is dropped, and the drop is logged."""
+    write_config(xdg, {"alex": webhook(scripted, "/alex")})
+    write_plan(
+        xdg,
+        "cool-down",
+        plan_toml(
+            "4s",
+            reminders=[("-3s", ["alex"], "{minutes_left} minutes left."), ("+1s", ["alex"], "{me} is still calming down.")],
+            back=(["alex"], "{me} is back."),
+        ),
+    )
+    scripted.script("/alex", *[Reply(status=500, body=b"boom\n")] * 100)
+    daemon.start()
+    assert cli("start", "cool-down").returncode == 0
+    checkin = parse_ts(cli.status()["break"]["checkin_at"])
+
+    first = scripted.take_event("/alex", "reminder", timeout=10, offset=-3)
+    wait_retrying(cli, "alex", timeout=5)
+    wait_until(lambda: "drop" in daemon.log_text().lower(), 10, "the daemon to log the drop of the -3 s reminder")
+    assert time.time() >= checkin - 0.05, "a before-reminder was dropped before its check-in"
+    scripted.heal("/alex")  # the receiver is well again: only a wrong resend could reach it now
+    after = scripted.take(lambda r: r.offset == 1 and r.status == 200, 15, "the +1 s reminder delivered")
+    attempts = [r for r in scripted.drain() if r.offset == -3]
+    same_delivery(*attempts)
+    assert all(r.wall < checkin + 0.05 for r in attempts), (
+        f"a before-reminder was attempted after the check-in: {[r.summary() for r in attempts]}"
+    )
+    assert first.json["delivery_id"] not in [e["delivery_id"] for e in retrying(cli)], "the dropped reminder still retries"
+    assert after.json["offset_seconds"] == 1
+    assert cli("back").returncode == 0
+    scripted.take_event("/alex", "back", timeout=10)
+    cli.wait_settled()
+    assert not [r for r in scripted.drain() if r.offset == -3 and r.status == 200], "the dropped reminder was delivered"
