@@ -30,7 +30,16 @@ from breather_harness import (
 )
 
 TMUX = shutil.which("tmux")
-needs_tmux = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (Debian package: tmux)")
+
+
+@pytest.fixture
+def _tmux_required():
+    """A missing tmux fails these tests loudly; it never skips them."""
+    if TMUX is None:
+        pytest.fail("tmux is not installed; install the Debian package tmux to run the terminal tests.", pytrace=False)
+
+
+needs_tmux = pytest.mark.usefixtures("_tmux_required")
 
 COUNTDOWN = re.compile(r"\]\s+(?:(\d+):)?(\d+):(\d\d) left")
 
@@ -323,6 +332,6 @@ def test_man_page_renders_cleanly(cli):
     assert page.startswith(".TH BREATHER 1"), page[:200]
     groff = shutil.which("groff")
     if groff is None:
-        pytest.skip("groff is not installed")
+        pytest.fail("groff is not installed; install the Debian package groff-base to check the man page.", pytrace=False)
     result = subprocess.run([groff, "-man", "-Tutf8", "-ww", "-z"], input=page, capture_output=True, text=True, timeout=30)
     assert result.returncode == 0 and result.stderr == "", result.stderr
