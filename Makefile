@@ -12,7 +12,8 @@ SWIFT      ?= swift
 
 # Build and test dependencies, from Debian.
 DEBS := libsystemd-dev libcurl4-openssl-dev pkg-config make \
-        python3-pytest python3-dbusmock dbus dbus-user-session systemd util-linux
+        python3-pytest python3-dbusmock dbus dbus-user-session systemd util-linux \
+        tmux groff-base
 
 .PHONY: all build release deps install uninstall test unit-test integration-test bench bench-smoke fuzz clean
 
