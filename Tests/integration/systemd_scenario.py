@@ -184,7 +184,7 @@ def main() -> int:
                 procs.write(str(os.getpid()))
 
     manager = subprocess.Popen(
-        ["/lib/systemd/systemd", "--user"],
+        ["/lib/systemd/systemd", "--user", "--log-target=journal"],  # not stderr: the test reads its watchdog message
         stdin=subprocess.DEVNULL,
         stdout=open(os.path.join(OUT_DIR, "manager.log"), "wb"),
         stderr=subprocess.STDOUT,
