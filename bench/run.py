@@ -362,7 +362,7 @@ class Bench:
         except BenchError as error:
             status = None
             # Not the harness's path breaking: a finding about breatherd, reported as such.
-            self.findings.append(f"`breather status --json` with {self.p.big_pending:,} pending failed: “{error}”. "
+            self.findings.append(f"`breather status --json` with {self.p.big_pending:,} pending failed: “{str(error).rstrip('.')}”. "
                                  "breatherd's control socket is non-blocking and `UnixSocket.writeAll` gives up on "
                                  "EAGAIN, so an answer larger than the socket buffer (a few hundred KiB) is cut off "
                                  "and the CLI cannot parse it; waiting for POLLOUT (or a blocking send with "
