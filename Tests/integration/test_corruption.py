@@ -207,3 +207,23 @@ def test_history_cut_mid_line_does_not_swallow_the_next_break(xdg, server, cli, 
     ids = [r["break_id"] for r in history_records(json.loads(result.stdout))]
     assert announce.json["break_id"] in ids, f"the break after the cut line is lost from the history:\n{result}"
     assert "bbbb000000000001" in ids
+
+
+@pytest.mark.budget(40)
+def test_a_stale_temporary_file_confuses_nothing(xdg, server, cli, daemon):
+    """A crash between writing state.json.tmp and renaming it leaves the temporary file
+    behind: the restart reads state.json (the last whole state), and the next save replaces
+    the leftover."""
+    configure(xdg, server)
+    real = real_state(xdg, server, cli, daemon)
+    break_id = json.dumps(json.loads(real))
+    stale = xdg.state_dir / "state.json.tmp"
+    stale.write_bytes(b'{"version": 1, "half a new sta')
+    daemon.start()
+    status = cli.status()
+    assert status["active"] is True and status["break"]["id"] in break_id, status
+    assert not list(xdg.state_dir.glob("state.json.corrupt-*")), os.listdir(xdg.state_dir)
+    assert cli("back").returncode == 0
+    server.take_event("/alex", "back", timeout=10)
+    assert json.loads((xdg.state_dir / "state.json").read_bytes())
+    assert not stale.exists(), "the leftover state.json.tmp is still there after a save"

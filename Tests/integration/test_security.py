@@ -260,6 +260,11 @@ def test_planted_secrets_appear_nowhere(xdg, server, cli, daemon):
     assert daemon.stop() == 0
     outputs["breatherd stdout+stderr"] = daemon.log_text()
     assert len(history_records(cli.ok("history", "--json").json())) == 1
+    # What the state folder holds (the messages, the note) is the person's alone.
+    assert file_mode(xdg.state_dir)[1] == 0o700, f"the state folder has mode {file_mode(xdg.state_dir)[1]:o}"
+    for name in ("state.json", "history.jsonl"):
+        mode = file_mode(xdg.state_dir / name)[1]
+        assert mode & 0o077 == 0, f"{name} has mode {mode:o}: others may read it"
 
     leaks = []
     for label, text in outputs.items():
