@@ -449,11 +449,6 @@ def restarted_with_one_notification(xdg, server, cli, daemon, session_bus) -> tu
     return brk, SessionBus.id_of(calls, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: DesktopChannel keeps the break <-> notification id maps only in memory "
-    "(Sources/BreatherDaemon/Delivery/DesktopChannel.swift), so a restart forgets the notification on screen",
-)
 def test_buttons_on_screen_still_work_after_a_daemon_restart(xdg, server, cli, daemon, session_bus):
     """The notification on screen outlives a crash of breatherd: its "I'm back" still ends
     the break the person sees it for."""
@@ -464,11 +459,6 @@ def test_buttons_on_screen_still_work_after_a_daemon_restart(xdg, server, cli, d
     cli.wait_settled()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: DesktopChannel keeps the break <-> notification id maps only in memory "
-    "(Sources/BreatherDaemon/Delivery/DesktopChannel.swift), so a restart forgets the notification on screen",
-)
 def test_next_notification_replaces_the_one_on_screen_after_a_daemon_restart(xdg, server, cli, daemon, session_bus):
     """One notification per break, even when breatherd was restarted in between."""
     brk, shown = restarted_with_one_notification(xdg, server, cli, daemon, session_bus)
@@ -481,11 +471,6 @@ def test_next_notification_replaces_the_one_on_screen_after_a_daemon_restart(xdg
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: the ActionInvoked/NotificationClosed match rules carry no sender= "
-    "(Sources/BreatherSystemd/Desktop/NotificationsAPI.swift, signalRule), so any bus client can press the buttons",
-)
 def test_a_button_signal_from_another_program_is_ignored(xdg, server, cli, daemon, session_bus):
     """Only the notification server speaks for its buttons: the same signal sent by any other
     client of the session bus (here busctl's own connection) does not end the break."""

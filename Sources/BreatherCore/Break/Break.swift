@@ -18,6 +18,9 @@ public struct Break: Hashable, Sendable, Codable {
     public var note: String?
     /// One entry per reminder of `plan`, by index.
     public var reminders: [ReminderState]
+    /// The desktop notification now on screen for this break: the next one replaces it, and
+    /// its buttons act on this break, across a restart of the daemon too.
+    public var notificationId: UInt32?
 
     public init(id: String, plan: Plan, me: String, partner: String, startedAt: Date, checkinAt: Date, note: String?) {
         self.id = id

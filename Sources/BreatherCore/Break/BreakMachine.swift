@@ -139,6 +139,12 @@ public struct BreakMachine: Sendable {
 
     // MARK: Deliveries
 
+    /// Remembers the desktop notification shown for the running break `breakId`.
+    public mutating func notificationShown(_ id: UInt32, breakId: String) {
+        guard state.activeBreak?.id == breakId else { return }
+        state.activeBreak?.notificationId = id
+    }
+
     /// Records the result of an attempt started by an `.attempt` effect.
     public mutating func finished(deliveryId: String, result: AttemptResult, now rawNow: Date, jitter: Double) -> [Effect] {
         let now = rawNow.wholeMilliseconds
@@ -233,7 +239,11 @@ public struct BreakMachine: Sendable {
         state.activeBreak = nil
         let message = outcome == .back ? brk.plan.back : brk.plan.cancel
         if let message {
+            let first = state.outbox.count
             queue(message, event: outcome == .back ? .back : .cancel, for: brk, tag: event, now: now)
+            for position in first..<state.outbox.count {
+                state.outbox[position].replacesNotification = brk.notificationId
+            }
         }
         effects.append(.recordHistory(HistoryRecord(
             breakId: brk.id, plan: brk.plan.name, startedAt: brk.startedAt, promisedAt: brk.promisedAt,

@@ -28,6 +28,9 @@ public struct Delivery: Hashable, Sendable, Codable {
     public var nextAttemptAt: Date
     /// One sentence about the last failure, free of secrets.
     public var lastError: String?
+    /// For a message queued as its break ended (back, cancel): the desktop notification it
+    /// replaces, since the break that remembered it is gone.
+    public var replacesNotification: UInt32?
 
     public init(
         id: String,

@@ -18,7 +18,13 @@ final class DeliverySender: Sendable {
         self.paths = paths
     }
 
-    func send(_ delivery: Delivery, through channel: Channel?, completion: @escaping @Sendable (AttemptResult) -> Void) {
+    /// `replacing` is the desktop notification to replace (0 for none); `shown` gets the id of
+    /// a desktop notification that was shown.
+    func send(
+        _ delivery: Delivery, through channel: Channel?, replacing: UInt32 = 0,
+        shown: @escaping @Sendable (UInt32) -> Void = { _ in },
+        completion: @escaping @Sendable (AttemptResult) -> Void
+    ) {
         guard let channel else {
             return completion(.failed(
                 reason: "The channel \(delivery.channel) is not defined in breather.toml, or has errors there; `breather check` shows them, and the message is tried again after `breather reload`.",
@@ -27,7 +33,10 @@ final class DeliverySender: Sendable {
         }
         switch channel.kind {
         case .desktop:
-            desktop.send(delivery, completion: completion)
+            desktop.send(delivery, replacing: replacing) { result, id in
+                if let id { shown(id) }
+                completion(result)
+            }
         case .webhook:
             guard let webhook = channel.webhook else {
                 return completion(.failed(reason: "The channel \(channel.name) has no webhook settings.", retryable: false, retryAfter: nil))

@@ -5,6 +5,9 @@ import Foundation
 /// Desktop notifications for the one on the break: one notification per break, each
 /// replacing the one before, with "I'm back" and "10 more minutes" buttons where the
 /// server shows buttons.
+///
+/// Which notification belongs to which break is kept in the saved break, not here, so the
+/// buttons on screen keep working across a restart of the daemon.
 final class DesktopChannel: @unchecked Sendable {
     /// What a button asks for.
     enum Request: String, Sendable {
@@ -14,11 +17,7 @@ final class DesktopChannel: @unchecked Sendable {
 
     private let notifier = DesktopNotifier()
     private let lock = NSLock()
-    /// The last notification shown for each break, which the next one replaces.
-    private var lastByBreak: [String: UInt32] = [:]
-    /// Which break each of our notifications belongs to (servers broadcast every button).
-    private var breakByNotification: [UInt32: String] = [:]
-    private var onRequest: (@Sendable (String, Request) -> Void)?
+    private var onRequest: (@Sendable (UInt32, Request) -> Void)?
 
     init() {
         notifier.setHandlers(
@@ -27,16 +26,23 @@ final class DesktopChannel: @unchecked Sendable {
         )
     }
 
-    /// Set once at start-up: called with the break id and what the person asked for.
-    func setRequestHandler(_ handler: @escaping @Sendable (String, Request) -> Void) {
+    /// Set once at start-up: called with the notification id and what the person asked for.
+    func setRequestHandler(_ handler: @escaping @Sendable (UInt32, Request) -> Void) {
         lock.withLock { onRequest = handler }
     }
 
-    func send(_ delivery: Delivery, completion: @escaping @Sendable (AttemptResult) -> Void) {
-        let replaces = lock.withLock { delivery.breakId.flatMap { lastByBreak[$0] } ?? 0 }
+    /// Listens for buttons now: for a break whose notification is on screen from before a
+    /// restart. A missing bus is not an error here; sending will say it.
+    func listen() {
+        _ = notifier.listen()
+    }
+
+    /// Shows `delivery`, replacing notification `replacing` (0 for none); the completion
+    /// gets the id the server gave it.
+    func send(_ delivery: Delivery, replacing: UInt32, completion: @escaping @Sendable (AttemptResult, UInt32?) -> Void) {
         let offersButtons = delivery.breakId != nil && [.announce, .reminder, .extend].contains(delivery.event)
         let notification = DesktopNotification(
-            replacesId: replaces,
+            replacesId: replacing,
             summary: "Breather",
             body: delivery.message,
             urgency: delivery.isUrgent ? .critical : .normal,
@@ -44,26 +50,18 @@ final class DesktopChannel: @unchecked Sendable {
                 ? [.init(key: Request.back.rawValue, label: "I'm back"), .init(key: Request.extend.rawValue, label: "10 more minutes")]
                 : []
         )
-        notifier.notify(notification) { [weak self] result in
+        notifier.notify(notification) { result in
             switch result {
             case .success(let id):
-                if let breakId = delivery.breakId {
-                    self?.lock.withLock {
-                        if let previous = self?.lastByBreak[breakId] { self?.breakByNotification[previous] = nil }
-                        self?.lastByBreak[breakId] = id
-                        self?.breakByNotification[id] = breakId
-                    }
-                }
-                completion(.delivered(detail: "notification \(id)"))
+                completion(.delivered(detail: "notification \(id)"), id)
             case .failure(let error):
-                completion(.failed(reason: error.message, retryable: error.isRetryable, retryAfter: nil))
+                completion(.failed(reason: error.message, retryable: error.isRetryable, retryAfter: nil), nil)
             }
         }
     }
 
     private func pressed(_ id: UInt32, _ key: String) {
-        let (breakId, handler) = lock.withLock { (breakByNotification[id], onRequest) }
-        guard let breakId, let request = Request(rawValue: key) else { return }
-        handler?(breakId, request)
+        guard let request = Request(rawValue: key), let handler = lock.withLock({ onRequest }) else { return }
+        handler(id, request)
     }
 }

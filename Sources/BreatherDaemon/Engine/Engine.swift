@@ -221,7 +221,12 @@ final class Engine: @unchecked Sendable {
                 logger.log(level: entry.level, "\(entry.message)", metadata: entry.metadata)
             case .attempt(let delivery):
                 let channel = configuration.settings.channels[delivery.channel]
-                sender.send(delivery, through: channel) { [weak self] result in
+                let onScreen = machine.state.activeBreak.flatMap { $0.id == delivery.breakId ? $0.notificationId : nil }
+                    ?? delivery.replacesNotification ?? 0
+                sender.send(delivery, through: channel, replacing: onScreen, shown: { [weak self] id in
+                    guard let self, let breakId = delivery.breakId else { return }
+                    self.queue.async { self.notificationShown(id, breakId: breakId) }
+                }) { [weak self] result in
                     guard let self else { return }
                     self.queue.async { self.finished(delivery.id, result) }
                 }
@@ -234,14 +239,22 @@ final class Engine: @unchecked Sendable {
         onStatus(statusSentence())
     }
 
+    private func notificationShown(_ id: UInt32, breakId: String) {
+        var next = machine
+        next.notificationShown(id, breakId: breakId)
+        commitInternal(next, [])
+    }
+
     /// A notification's button: does what `breather back` or `breather extend 10m` does, for
-    /// the break the notification belongs to and only while that break runs.
-    func buttonPressed(_ request: DesktopChannel.Request, breakId: String) {
+    /// the running break whose notification it is. Servers broadcast every app's buttons, and
+    /// an old notification may outlive its break: anything else is logged and ignored.
+    func buttonPressed(_ request: DesktopChannel.Request, notificationId: UInt32) {
         queue.async { [self] in
-            guard machine.state.activeBreak?.id == breakId else {
-                logger.info("A notification's button was pressed for a break that has ended; nothing to do.", metadata: ["break_id": .string(breakId), "event": "button"])
+            guard let brk = machine.state.activeBreak, brk.notificationId == notificationId else {
+                logger.info("A Breather notification's button was pressed, but no running break shows that notification; nothing to do.", metadata: ["event": "button"])
                 return
             }
+            let breakId = brk.id
             let failure: ControlResponse?
             switch request {
             case .back:

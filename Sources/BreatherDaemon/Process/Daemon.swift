@@ -65,7 +65,10 @@ public enum Daemon {
             onStatus: StatusReporter(notifier: notifier).report
         )
 
-        desktop.setRequestHandler { breakId, request in engine.buttonPressed(request, breakId: breakId) }
+        desktop.setRequestHandler { notificationId, request in engine.buttonPressed(request, notificationId: notificationId) }
+        if loaded.state.activeBreak?.notificationId != nil {
+            desktop.listen()
+        }
 
         let listener = try listeningSocket(at: socketPath, logger: logger)
         let server = ControlServer(listener: listener) { request, reply in engine.handle(request, reply: reply) }
@@ -135,7 +138,8 @@ public enum Daemon {
         hangup.setEventHandler {
             try? notifier.reloading(status: "Reloading the configuration.")
             engine.handle(ControlRequest(op: .reload)) { _ in
-                try? notifier.ready(status: engine.queue.sync { engine.statusSentence() })
+                // The reply runs on the engine's queue already: no sync onto it here.
+                try? notifier.ready(status: engine.statusSentence())
             }
         }
         for source in [term, interrupt, hangup] {

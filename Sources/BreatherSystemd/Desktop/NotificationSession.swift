@@ -109,6 +109,19 @@ final class NotificationSession: @unchecked Sendable {
         connection.pump()
     }
 
+    /// Opens a connection now, if there is none, so that buttons on a notification shown
+    /// before a restart are heard; returns the error when there is no bus to connect to.
+    func listen() -> DesktopError? {
+        dispatchPrecondition(condition: .onQueue(queue))
+        switch currentConnection() {
+        case .success(let connection):
+            connection.pump()
+            return nil
+        case .failure(let error):
+            return error
+        }
+    }
+
     /// Closes the connection; what is still pending fails.
     func close() {
         dispatchPrecondition(condition: .onQueue(queue))

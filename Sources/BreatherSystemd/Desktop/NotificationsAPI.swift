@@ -16,8 +16,10 @@ enum NotificationsAPI {
     /// The server starting, stopping or being replaced: what it can do may change.
     static let ownerChangedRule = "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='\(busName)'"
 
+    /// Only the notification server's own signals: any client on the session bus may emit a
+    /// signal with these names, and a button press ends a break and tells the partner.
     private static func signalRule(_ member: String) -> String {
-        "type='signal',path='\(path)',interface='\(interface)',member='\(member)'"
+        "type='signal',sender='\(busName)',path='\(path)',interface='\(interface)',member='\(member)'"
     }
 
     /// `GetCapabilities() → as`.

@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 
 /// Tells the daemon when the machine is about to sleep and when it has woken, from logind's
 /// `PrepareForSleep` signal on the system bus.
@@ -41,7 +42,10 @@ public final class SleepWatcher: @unchecked Sendable {
             connection.pump()
             return nil
         } catch {
-            return "Not listening for suspend and resume: \(error)"
+            if case .failed(_, let errno) = error {
+                return "Not listening for suspend and resume: there is no system bus to hear logind on (\(String(cString: strerror(errno))))."
+            }
+            return "Not listening for suspend and resume: the system bus did not accept a connection."
         }
     }
 
