@@ -21,6 +21,10 @@ final class ControlConnection: @unchecked Sendable {
     private let queue: DispatchQueue
     private let handler: Handler
     private let onClose: @Sendable (ControlConnection) -> Void
+    /// Writes happen here, one queue per connection: a client that does not read blocks only
+    /// its own answer. (Not a global queue: on Linux, using one starts libdispatch's
+    /// once-a-second pool monitor, which would wake an idle daemon forever.)
+    private let writer = DispatchQueue(label: "breather.control.writer")
     private var source: DispatchSourceRead?
     private var idleTimer: DispatchSourceTimer?
     private var buffer: [UInt8] = []
@@ -111,14 +115,14 @@ final class ControlConnection: @unchecked Sendable {
         }
     }
 
-    /// Writes the answer on a worker thread (a client that does not read blocks only that
-    /// write, bounded by a send timeout), then reads on or closes. Called on `queue`.
+    /// Writes the answer on the connection's writer queue (a client that does not read
+    /// blocks only that write, bounded in time), then reads on or closes. Called on `queue`.
     private func write(_ response: ControlResponse, thenClose: Bool) {
         guard !closed else { return finishClose() }
         let data = (try? BreatherJSON.encoder().encode(response)) ?? Data(#"{"ok":false,"v":1}"#.utf8)
         let fd = self.fd
         writing = true
-        DispatchQueue.global().async { [self] in
+        writer.async { [self] in
             let written = UnixSocket.writeAll(fd, Array(data) + [10])
             queue.async { [self] in
                 writing = false

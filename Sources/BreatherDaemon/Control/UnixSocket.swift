@@ -61,13 +61,6 @@ enum UnixSocket {
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
     }
 
-    static func setBlocking(_ fd: Int32, sendTimeoutSeconds: Int) {
-        let flags = fcntl(fd, F_GETFL)
-        _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
-        var timeout = timeval(tv_sec: sendTimeoutSeconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    }
-
     /// Accepts one pending connection; nil when none is waiting.
     static func accept(_ listener: Int32) -> Int32? {
         while true {
@@ -95,17 +88,29 @@ enum UnixSocket {
         return credentials.uid
     }
 
-    /// Writes everything (blocking, bounded by SO_SNDTIMEO); false if the peer went away.
+    /// Writes everything to a non-blocking socket, waiting for room when its buffer is full
+    /// (a large status answer), for at most `timeoutSeconds` in all; false if the peer went
+    /// away or did not read in time.
     @discardableResult
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], timeoutSeconds: Int = 10) -> Bool {
         var offset = 0
+        var deadline = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &deadline)
+        deadline.tv_sec += timeoutSeconds
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return false
+            if written >= 0 {
+                offset += written
+                continue
             }
-            offset += written
+            if errno == EINTR { continue }
+            guard errno == EAGAIN || errno == EWOULDBLOCK else { return false }
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            let left = (deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec) / 1_000_000
+            guard left > 0 else { return false }
+            var waiting = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            if poll(&waiting, 1, Int32(left)) < 0, errno != EINTR { return false }
         }
         return true
     }
