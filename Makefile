@@ -15,15 +15,16 @@ DEBS := libsystemd-dev libcurl4-openssl-dev pkg-config make \
         python3-pytest python3-dbusmock dbus dbus-user-session systemd util-linux \
         tmux groff-base
 
-.PHONY: all build release deps install uninstall test unit-test integration-test bench bench-smoke fuzz clean
+.PHONY: all build release deps install uninstall test unit-test integration-test bench bench-deps bench-smoke fuzz clean
 
 all: build
 
 build:
 	$(SWIFT) build
 
+# The Swift runtime and Foundation linked in: a smaller, quicker-starting daemon and CLI.
 release:
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
@@ -39,11 +40,12 @@ INSTALL_DEPS := $(if $(filter skip,$(DEPS)),,deps)
 
 install: $(INSTALL_DEPS) release
 	install -d -m 0755 $(BINDIR) $(DOCDIR)
-	install -m 0755 .build/release/breatherd .build/release/breather $(BINDIR)/
+	install -s -m 0755 .build/release/breatherd .build/release/breather $(BINDIR)/
 	install -m 0644 README.md $(DOCDIR)/README.md
-	@# The example config is copied only where none exists: a couple's plans are never overwritten.
+	@# The example plans are copied only where none exists: a couple's plans are never
+	@# overwritten. breather.toml (the names and the partner's channel) is written by
+	@# `breather init`, which asks for them.
 	install -d -m 0700 $(CONFIG_DIR) $(CONFIG_DIR)/plans
-	@[ -e $(CONFIG_DIR)/breather.toml ] || install -m 0600 config/breather.toml $(CONFIG_DIR)/breather.toml
 	@for plan in config/plans/*.toml; do \
 	  [ -e $(CONFIG_DIR)/plans/$$(basename $$plan) ] || install -m 0600 $$plan $(CONFIG_DIR)/plans/; \
 	done
@@ -67,6 +69,7 @@ install: $(INSTALL_DEPS) release
 	  echo "No systemd user manager is running here, so Breather was not started as a service."; \
 	  echo "Run it in the foreground instead:  $(BINDIR)/breatherd"; \
 	fi
+	@[ -e $(CONFIG_DIR)/breather.toml ] || echo "Next: 'breather init' asks for your two names and how to reach your partner, then 'breather reload'."
 
 # Removes the binaries and the units; your config and state (history, a running break) stay.
 uninstall:
@@ -88,7 +91,10 @@ integration-test: build
 	BREATHER_BIN_DIR=$(CURDIR)/.build/debug $(PYTHON) -m pytest -v -p no:cacheprovider Tests/integration
 
 # Figures for BENCHMARKS.md, from the release build, beside systemd-run and at.
-bench: release
+bench-deps:
+	@command -v atd >/dev/null || { apt-get install -y --no-install-recommends at || sudo apt-get install -y --no-install-recommends at; }
+
+bench: bench-deps release
 	$(PYTHON) bench/run.py --bin .build/release --out BENCHMARKS.md
 
 bench-smoke: build
