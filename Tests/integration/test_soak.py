@@ -219,13 +219,6 @@ RELOADS = 500
 RELOAD_RSS_SLACK_KIB = 2 * 1024
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug via a dependency: every config load leaks (about 32 KiB per reload with 5 plans), "
-    "because TOMLKit 0.6.0 returns strdup'd/new'd C++ values to Swift and never frees them "
-    "(TOMLValueConvertible.string -> nodeAsString, TOMLTable(string:), TOMLTable.keys; upstream LebJe/TOMLKit#26), "
-    "called from BreatherCore/Config (TOMLDocumentReader.string/checkKeys, TOMLSource.parseTable)",
-)
 @pytest.mark.budget(90)
 def test_reloads_do_not_grow_memory(xdg, server, cli, daemon):
     channels = {"alex": webhook(server, "/alex"), "phone": webhook(server, "/phone")}

@@ -6,15 +6,22 @@ import Foundation
 /// diagnostic, a plan with any problem is loaded as invalid (`plan == nil`), and the
 /// other plans load regardless.
 public enum ConfigLoader {
+    private static let settingsCache = ParseCache<LoadedSettings>()
+    private static let planCache = ParseCache<(Configuration.PlanFile, Int?)>()
+
     public static func load(_ paths: Paths) -> Configuration {
-        let settings = loadSettings(paths)
+        let settings = settingsCache.value(for: paths.settingsFile, context: paths.configDirectory) { loadSettings(paths) }
         var planFiles: [Configuration.PlanFile] = []
         var codeWordLines: [Int?] = []
-        for (name, path) in planPaths(in: paths.plansDirectory) {
-            let (file, codeWordLine) = loadPlan(name: name, path: path, channelNames: settings.parsed.channelNames)
+        let found = planPaths(in: paths.plansDirectory)
+        for (name, path) in found {
+            let (file, codeWordLine) = planCache.value(for: path, context: settings.parsed.channelNames) {
+                loadPlan(name: name, path: path, channelNames: settings.parsed.channelNames)
+            }
             planFiles.append(file)
             codeWordLines.append(codeWordLine)
         }
+        planCache.keep(only: Set(found.map(\.path)))
         var settingsDiagnostics = settings.parsed.diagnostics
         CrossFileChecks.checkCodeWords(&planFiles, codeWordLines: codeWordLines)
         settingsDiagnostics += CrossFileChecks.checkDefaultPlan(
@@ -29,7 +36,7 @@ public enum ConfigLoader {
 
     // MARK: breather.toml
 
-    private struct LoadedSettings {
+    struct LoadedSettings {
         var parsed: SettingsParser.Result
         var defaultPlanLine: Int?
     }
