@@ -53,9 +53,12 @@ final class ScriptedPerson: @unchecked Sendable {
         let paths = scratchPaths()
         try FileManager.default.createDirectory(atPath: paths.plansDirectory, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: repositoryRoot.appendingPathComponent("config/breather.toml").path, toPath: paths.settingsFile)
+        // A checkout made under umask 002 has group-writable files, which Breather refuses.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: paths.settingsFile)
         let plans = repositoryRoot.appendingPathComponent("config/plans")
         for name in try FileManager.default.contentsOfDirectory(atPath: plans.path) {
             try FileManager.default.copyItem(atPath: plans.appendingPathComponent(name).path, toPath: Paths.join(paths.plansDirectory, name))
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: Paths.join(paths.plansDirectory, name))
         }
         let configuration = ConfigLoader.load(paths)
         #expect(configuration.diagnostics.map(\.description) == [])

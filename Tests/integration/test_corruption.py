@@ -184,12 +184,6 @@ def test_history_with_garbage_lines(xdg, server, cli, daemon):
     assert problem_lines(result.stderr, history) == bad_lines
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: AtomicFile.append / HistoryFile.append (Sources/BreatherCore/State) append "
-    "after a last line cut short without its newline (a crash mid-append), so the next record is glued "
-    "onto it and lost",
-)
 @pytest.mark.budget(30)
 def test_history_cut_mid_line_does_not_swallow_the_next_break(xdg, server, cli, daemon):
     """A crash while appending leaves half a line without its newline; the next break's record

@@ -230,11 +230,6 @@ def test_state_folder_that_refuses_writes(mode, namespace, ns_daemon, xdg, serve
     assert announce.json["break_id"] == brk["id"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: Engine.command (Sources/BreatherDaemon/Engine/Engine.swift) appends the history "
-    "record (recordHistory) before store.save; when the save fails the command is refused but the line stays",
-)
 @pytest.mark.budget(60)
 def test_refused_back_is_not_recorded_in_history(namespace, ns_daemon, xdg, server, cli):
     """`back` refused for a full disk changes nothing: the break runs on, and history.jsonl
@@ -258,11 +253,6 @@ def test_refused_back_is_not_recorded_in_history(namespace, ns_daemon, xdg, serv
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: breatherd's SIGTERM handler (Daemon.installSignalHandlers) does not retry a save "
-    "the engine holds as unsaved (Engine.unsaved), yet logs 'the state is saved'; the restart resends the reminder",
-)
 @pytest.mark.budget(60)
 def test_stop_saves_what_a_full_disk_kept_in_memory(namespace, ns_daemon, xdg, server, cli):
     """A reminder goes out while the disk is full (kept in memory), then space comes back and

@@ -27,11 +27,18 @@ public enum AtomicFile {
         try syncDirectory(of: path)
     }
 
-    /// Appends one record to a log-like file and flushes it to disk.
+    /// Appends one record to a log-like file and flushes it to disk. A last line cut short by
+    /// a crash is ended first, so the new record is not glued onto it.
     public static func append(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(FileError) {
-        let fd = try retrying(.open, path: path) { open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode) }
+        let fd = try retrying(.open, path: path) { open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, mode) }
         defer { close(fd) }
-        try writeAll(fd, bytes, path: path)
+        var info = stat()
+        var last: UInt8 = 10
+        if fstat(fd, &info) == 0, info.st_size > 0, pread(fd, &last, 1, info.st_size - 1) == 1, last != 10 {
+            try writeAll(fd, [10] + bytes, path: path)
+        } else {
+            try writeAll(fd, bytes, path: path)
+        }
         try retrying(.sync, path: path) { fsync(fd) }
     }
 

@@ -7,7 +7,7 @@ import Glibc
 /// The control socket: accepts connections, refuses peers of another user, and hands each
 /// request line to the handler.
 final class ControlServer: @unchecked Sendable {
-    static let maximumConnections = 64
+    static let maximumConnections = 256
 
     private let listener: Int32
     private let queue = DispatchQueue(label: "breather.control")

@@ -147,14 +147,16 @@ final class Engine: @unchecked Sendable {
         } catch {
             return ControlResponse(ok: false, error: error)
         }
-        recordHistory(effects)
         do {
             try store.save(next.state)
             unsaved = false
         } catch {
             logger.error("Could not save the state, so the command was refused: \(error.description)")
-            return .failure(.stateNotSaved, "The change could not be saved (\(error.description)); nothing changed, and the break in force is kept.")
+            let kept = machine.state.activeBreak == nil ? "nothing changed" : "nothing changed, and the running break keeps its time"
+            return .failure(.stateNotSaved, "The change could not be saved (\(error.description)); \(kept).")
         }
+        // Only a change that is saved goes into the history: a refused `back` is no check-in.
+        recordHistory(effects)
         if let before, next.state.activeBreak == nil { lastEnded = (before, now) }
         machine = next
         perform(effects)
@@ -237,6 +239,20 @@ final class Engine: @unchecked Sendable {
         guard rearm else { return }
         timer?.arm(at: machine.nextWake())
         onStatus(statusSentence())
+    }
+
+    /// On stop: one more try to save a change the disk refused earlier, so a reminder that
+    /// went out is not sent again after the restart. Returns whether the state is on disk.
+    func saveBeforeStopping() -> Bool {
+        guard unsaved else { return true }
+        do {
+            try store.save(machine.state)
+            unsaved = false
+            return true
+        } catch {
+            logger.error("Could not save the state before stopping: \(error.description)", metadata: ["event": "stop"])
+            return false
+        }
     }
 
     private func notificationShown(_ id: UInt32, breakId: String) {

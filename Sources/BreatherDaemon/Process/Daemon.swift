@@ -125,8 +125,13 @@ public enum Daemon {
             // Every change is saved before it is acknowledged; the queue's last word is the
             // saved state. Deliveries in flight stay in the outbox and go out after a restart.
             engine.queue.sync {
-                try? notifier.stopping(status: "Stopping; the state is saved.")
-                logger.notice("breatherd is stopping; the state is saved.", metadata: ["event": "stop"])
+                if engine.saveBeforeStopping() {
+                    try? notifier.stopping(status: "Stopping; the state is saved.")
+                    logger.notice("breatherd is stopping; the state is saved.", metadata: ["event": "stop"])
+                } else {
+                    try? notifier.stopping(status: "Stopping; the last change could not be saved.")
+                    logger.error("breatherd is stopping without its last change on disk; a reminder sent since may be sent again after the restart.", metadata: ["event": "stop"])
+                }
             }
             exit(0)
         }
