@@ -44,33 +44,7 @@ enum TOMLKeyText {
     /// A string in double quotes, with quotes, backslashes and control characters escaped,
     /// cut short when it is long.
     static func quoted(_ text: String, limit: Int = 60) -> String {
-        var shown = text
-        var cut = false
-        if shown.count > limit {
-            shown = String(shown.prefix(limit))
-            cut = true
-        }
-        var out = "\""
-        for scalar in shown.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\u" + hex4(scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + (cut ? "…\"" : "\"")
-    }
-
-    private static func hex4(_ value: UInt32) -> String {
-        let hex = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        guard text.count > limit else { return TOMLText.basicString(text) }
+        return String(TOMLText.basicString(String(text.prefix(limit))).dropLast()) + "…\""
     }
 }
