@@ -65,6 +65,7 @@ let package = Package(
             name: "BreatherCLI",
             dependencies: [
                 "BreatherCore",
+                "BreatherSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

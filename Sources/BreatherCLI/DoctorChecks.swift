@@ -1,4 +1,5 @@
 import BreatherCore
+import BreatherSystemd
 import Dispatch
 import Foundation
 import Glibc
@@ -126,10 +127,23 @@ struct DoctorChecks {
                 .skipped("notifications", "not checked: the session bus cannot be reached."),
             ]
         }
-        return [
-            .ok("session bus", "\(path) accepts a connection."),
-            .skipped("notifications", "not checked: this breather cannot ask the bus for the notification server and whether it supports actions; `breather test` with a desktop channel shows one."),
-        ]
+        return [.ok("session bus", "\(path) accepts a connection."), notificationServer(needed: needed)]
+    }
+
+    /// Asks the notification server for its capabilities: is it there, and does it show the
+    /// "I'm back" and "10 more minutes" buttons?
+    func notificationServer(needed: Bool) -> DoctorFinding {
+        switch NotificationServer.capabilities() {
+        case .success(let capabilities) where capabilities.contains("actions"):
+            return .ok("notifications", "a notification server is running and shows buttons, so \"I'm back\" and \"10 more minutes\" work from a notification.")
+        case .success:
+            return .ok("notifications", "a notification server is running; it shows no buttons, so use `breather back` and `breather extend` in a terminal.")
+        case .failure(let error):
+            let text = error.message.prefix(1).lowercased() + error.message.dropFirst()
+            return needed
+                ? .problem("notifications", text.hasSuffix(".") ? text + " Desktop messages wait and are retried until one is there." : text)
+                : .skipped("notifications", text + " No desktop channel needs it.")
+        }
     }
 
     /// The session bus's Unix socket: `unix:path=` from DBUS_SESSION_BUS_ADDRESS (the first

@@ -495,3 +495,23 @@ def test_a_button_signal_from_another_program_is_ignored(xdg, server, cli, daemo
     server.take_event("/alex", "extend", timeout=6)
     assert cli.status()["active"] is True, "a signal from a program other than the notification server ended the break"
     assert [r.event for r in server.drain()] == ["extend"]
+
+
+def test_doctor_reports_the_notification_server_and_its_buttons(xdg, server, cli, session_bus):
+    """`breather doctor` asks the server itself: missing, present without buttons, with them."""
+    desktop_config(xdg, server, plan_toml(duration="30m"))
+    session_bus.start_bus()
+    xdg.env["DBUS_SESSION_BUS_ADDRESS"] = session_bus.address
+
+    def notifications_line() -> str:
+        doctor = cli("doctor")
+        lines = [line for line in doctor.stdout.splitlines() if "notifications:" in line]
+        assert len(lines) == 1, doctor
+        return lines[0]
+
+    missing = notifications_line()
+    assert missing.startswith("!!  notifications: no notification server is running"), missing
+
+    session_bus.start_server(capabilities="body actions")
+    with_buttons = notifications_line()
+    assert with_buttons.startswith("ok  notifications:") and "I'm back" in with_buttons, with_buttons

@@ -120,6 +120,30 @@ final class SDBus {
         return SDBusMessage(taking: message)
     }
 
+    /// Sends `message` and waits for the answer, at most `timeout`: for a command-line check,
+    /// never for the daemon. `read` gets the reply's reader, valid only while it runs.
+    func callAndWait<T>(
+        _ message: borrowing SDBusMessage,
+        timeout: Duration,
+        read: (SDBusMessageReader) throws(SDBusFailure) -> T
+    ) throws(SDBusFailure) -> T {
+        guard let handle else { throw SDBusFailure.disconnected }
+        var error = breather_sd_bus_error_null()
+        var reply: OpaquePointer?
+        defer {
+            sd_bus_error_free(&error)
+            if let reply { sd_bus_message_unref(reply) }
+        }
+        let result = sd_bus_call(handle, message.pointer, timeout.sdBusMicroseconds, &error, &reply)
+        if result < 0 {
+            if sd_bus_error_is_set(&error) != 0, let name = error.name {
+                throw SDBusFailure.errorReply(name: String(cString: name), message: error.message.map { String(cString: $0) } ?? "")
+            }
+            throw SDBusFailure.failed(what: "The D-Bus call failed", errno: -result)
+        }
+        return try read(SDBusMessageReader(reply))
+    }
+
     /// Sends `message` and returns at once. `reply` runs once, inside `process()` or
     /// `close()`: with the reply's reader, or with the failure (a D-Bus error, sd-bus's own
     /// `NoReply` error after `timeout`, or `.disconnected`). The reader is valid only during
