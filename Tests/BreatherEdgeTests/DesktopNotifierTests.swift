@@ -192,11 +192,16 @@ final class DesktopNotifierTests {
 
     @Test func droppingTheNotifierCompletesWhatIsPending() async throws {
         let bus = try await runningServer()
+        // A server that takes its time, so the answer cannot beat the drop (under a sanitizer
+        // everything is slower, and a quick server sometimes did).
+        try await bus.busctl(["call", "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+                              "org.freedesktop.DBus.Mock", "AddMethod", "sssss", "", "Notify", "susssasa{sv}i", "u",
+                              "import time; time.sleep(2); ret = 7"])
         let answer = TestSignal<Result<UInt32, DesktopError>>()
         do {
             let notifier = DesktopNotifier()
             notifier.notify(Self.reminder) { answer.fulfill($0) }
-        }  // gone before the server could answer: the queue closes the connection next
+        }  // gone before the server answers: the queue closes the connection next
         let result = try #require(await answer.value(within: .seconds(10)), "the pending notify never completed")
         #expect(throws: DesktopError.self) { try result.get() }
         #expect((try? result.get()) == nil)
