@@ -23,17 +23,14 @@ struct HistoryCommand: ParsableCommand {
 
     func run() throws {
         let file = Output.paths.historyFile
-        let data: Data
-        if FileManager.default.fileExists(atPath: file) {
-            guard let contents = FileManager.default.contents(atPath: file) else {
-                Output.error("breather could not read \(file); check that it is a file you may read.")
-                throw ExitCode.failure
-            }
-            data = contents
-        } else {
-            data = Data()
+        let records: [HistoryRecord]
+        let problems: [String]
+        do {
+            (records, problems) = try HistoryFile(path: file).read()
+        } catch {
+            Output.error("breather could not read \(file); check that it is a file you may read.")
+            throw ExitCode.failure
         }
-        let (records, problems) = HistoryText.parse(data, file: file)
         for problem in problems {
             Output.error(problem)
         }

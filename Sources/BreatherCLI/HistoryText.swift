@@ -1,7 +1,7 @@
 import BreatherCore
 import Foundation
 
-/// Reading `history.jsonl` and its human form for `breather history`: a table of the
+/// The human form of `history.jsonl` (read by `HistoryFile`) for `breather history`: a table of the
 /// breaks, a chart of them week by week, and one sentence of totals.
 ///
 /// ```
@@ -16,31 +16,6 @@ import Foundation
 /// 1 of 2 check-ins were on time; 1 break was cancelled.
 /// ```
 enum HistoryText {
-    /// The records of a history file's bytes, in order, and one sentence for each line that
-    /// could not be read. A break written twice (after a crash between the history and the
-    /// state) counts once: its last line wins.
-    static func parse(_ data: Data, file: String) -> (records: [HistoryRecord], problems: [String]) {
-        var records: [HistoryRecord] = []
-        var positions: [String: Int] = [:]
-        var problems: [String] = []
-        let decoder = BreatherJSON.decoder()
-        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        for (index, line) in lines.enumerated() {
-            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }) { continue }
-            guard let record = try? decoder.decode(HistoryRecord.self, from: Data(line)) else {
-                problems.append("\(file):\(index + 1): this line is not a break record, so it was skipped.")
-                continue
-            }
-            if let earlier = positions[record.breakId] {
-                records[earlier] = record
-            } else {
-                positions[record.breakId] = records.count
-                records.append(record)
-            }
-        }
-        return (records, problems)
-    }
-
     static func render(_ records: [HistoryRecord], clock: Clock) -> String {
         guard !records.isEmpty else { return "No breaks yet. Each one you take will show here." }
         var lines = table(records, clock: clock)

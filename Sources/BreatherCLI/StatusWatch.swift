@@ -85,8 +85,7 @@ struct StatusWatch {
     /// The history record of a break that just ended, if it is there yet.
     private func record(of id: String) -> HistoryRecord? {
         for _ in 0..<5 {
-            if let data = FileManager.default.contents(atPath: paths.historyFile),
-               let found = HistoryText.parse(data, file: paths.historyFile).records.last(where: { $0.breakId == id }) {
+            if let found = (try? HistoryFile(path: paths.historyFile).read())?.records.last(where: { $0.breakId == id }) {
                 return found
             }
             usleep(100_000)

@@ -216,7 +216,7 @@ func at(_ text: String) -> Date {
         let line4 = try String(decoding: encoder.encode(first), as: UTF8.self)
         let line3 = try String(decoding: encoder.encode(records[1]), as: UTF8.self)
         let text = [line1, "{not json", line3, line4, "", "{\"break_id\": \"x\"}", ""].joined(separator: "\n")
-        let (parsed, problems) = HistoryText.parse(Data(text.utf8), file: "/state/history.jsonl")
+        let (parsed, problems) = HistoryFile.parse(Array(text.utf8), path: "/state/history.jsonl")
         #expect(parsed.map(\.breakId) == ["a", "b"])
         #expect(parsed[0].extensions == 1)
         #expect(problems == [

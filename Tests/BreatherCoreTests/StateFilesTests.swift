@@ -221,7 +221,7 @@ struct HistoryFileTests {
             try bytes.write(to: URL(fileURLWithPath: path))
             let read = try file.read()
             #expect(read.records.map(\.breakId) == ["b1"])
-            #expect(read.problems == ["\(path):2: this line is not a history record and was skipped."])
+            #expect(read.problems == ["\(path):2: this line is not a break record, so it was skipped."])
         }
     }
 

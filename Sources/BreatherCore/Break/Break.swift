@@ -45,6 +45,14 @@ public struct Break: Hashable, Sendable, Codable {
         checkinAt.addingTimeInterval(Double(plan.reminders[index].offset.seconds))
     }
 
+    /// The reminders still to come as a person sees it, earliest first: waiting for their
+    /// time, or queued ahead of it (the machine's lead) but not yet due.
+    public func remindersToCome(now: Date) -> [ReminderState] {
+        reminders
+            .filter { $0.status == .pending || ($0.status == .sent && dueDate(ofReminder: $0.index) > now) }
+            .sorted { dueDate(ofReminder: $0.index) < dueDate(ofReminder: $1.index) }
+    }
+
     /// The total length promised, start to check-in in force.
     public var promisedLength: Span {
         Span(seconds: Int(checkinAt.timeIntervalSince(startedAt).rounded()))

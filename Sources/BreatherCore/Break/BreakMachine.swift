@@ -225,7 +225,7 @@ public struct BreakMachine: Sendable {
     private mutating func end(outcome: HistoryRecord.Outcome, now: Date) throws(ControlError) -> [Effect] {
         guard let brk = state.activeBreak else { throw noBreak(outcome == .back ? "back" : "cancel") }
         var effects: [Effect] = []
-        let pending = brk.reminders.filter { $0.status == .pending || ($0.status == .sent && brk.dueDate(ofReminder: $0.index) > now) }.count
+        let pending = brk.remindersToCome(now: now).count
         let event = outcome == .back ? "back" : "cancel"
         let dropped = pending == 1 ? "1 pending reminder is dropped" : "\(pending) pending reminders are dropped"
         effects.append(.log(LogEntry(.notice, outcome == .back ? "Checked back in; \(dropped)." : "Break cancelled; \(dropped).", fields: LogEntry.fields(of: brk).merging(["event": event]) { $1 })))

@@ -23,21 +23,27 @@ public struct HistoryFile: Sendable {
     /// each line that could not be read, naming the file and line.
     public func read() throws(FileError) -> (records: [HistoryRecord], problems: [String]) {
         guard let bytes = try AtomicFile.read(path) else { return ([], []) }
+        return HistoryFile.parse(bytes, path: path)
+    }
+
+    /// `read()` for bytes already in hand; `path` only names the file in the sentences.
+    public static func parse(_ bytes: [UInt8], path: String) -> (records: [HistoryRecord], problems: [String]) {
         var records: [HistoryRecord] = []
         var positions: [String: Int] = [:]
         var problems: [String] = []
         let decoder = BreatherJSON.decoder()
-        for (number, line) in bytes.split(separator: 10, omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
-            do {
-                let record = try decoder.decode(HistoryRecord.self, from: Data(line))
-                if let earlier = positions[record.breakId] {
-                    records[earlier] = record
-                } else {
-                    positions[record.breakId] = records.count
-                    records.append(record)
-                }
-            } catch {
-                problems.append("\(path):\(number + 1): this line is not a history record and was skipped.")
+        for (number, line) in bytes.split(separator: 10, omittingEmptySubsequences: false).enumerated() {
+            // A blank line (an editor's, or a torn write's newline) is no record and no problem.
+            if line.allSatisfy({ $0 == 32 || $0 == 13 || $0 == 9 }) { continue }
+            guard let record = try? decoder.decode(HistoryRecord.self, from: Data(line)) else {
+                problems.append("\(path):\(number + 1): this line is not a break record, so it was skipped.")
+                continue
+            }
+            if let earlier = positions[record.breakId] {
+                records[earlier] = record
+            } else {
+                positions[record.breakId] = records.count
+                records.append(record)
             }
         }
         return (records, problems)

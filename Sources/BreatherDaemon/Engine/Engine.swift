@@ -374,11 +374,9 @@ final class Engine: @unchecked Sendable {
         guard let brk = machine.state.activeBreak else {
             return StatusReport(active: false, break: nil, retrying: retrying)
         }
-        let now = clock.now()
-        // A reminder queued ahead of its time (the machine's lead) is still pending to a person.
-        let pending = brk.reminders.filter { $0.status == .pending || ($0.status == .sent && brk.dueDate(ofReminder: $0.index) > now) }
-            .map { StatusReport.PendingReminder(offsetSeconds: brk.plan.reminders[$0.index].offset.seconds, dueAt: brk.dueDate(ofReminder: $0.index), to: brk.plan.reminders[$0.index].to) }
-            .sorted { $0.dueAt < $1.dueAt }
+        let pending = brk.remindersToCome(now: clock.now()).map {
+            StatusReport.PendingReminder(offsetSeconds: brk.plan.reminders[$0.index].offset.seconds, dueAt: brk.dueDate(ofReminder: $0.index), to: brk.plan.reminders[$0.index].to)
+        }
         return StatusReport(
             active: true,
             break: .init(id: brk.id, plan: brk.plan.name, startedAt: brk.startedAt, checkinAt: brk.checkinAt, extensions: brk.extensions, pending: pending, partner: brk.partner, note: brk.note),
