@@ -392,19 +392,7 @@ class RecordingServer:
             script = self._scripts.get(split.path)
             reply = script.pop(0) if script else Reply()
             release = self._releases.get(split.path)
-        header_list = list(handler.headers.items())
-        request = Request(
-            seq=seq,
-            method=handler.command,
-            path=split.path,
-            query=split.query,
-            raw_path=handler.path,
-            headers={k.lower(): v for k, v in header_list},
-            header_list=header_list,
-            body=body,
-            mono=time.monotonic(),
-            wall=time.time(),
-        )
+        request = self._record(handler, split, body, seq)
         request.status = None if reply.hang else reply.status
         self.requests.put(request)
         if reply.hang:
@@ -428,6 +416,23 @@ class RecordingServer:
             pass  # the client gave up (its timeout); that is its business
         finally:
             request.responded.set()
+
+    @staticmethod
+    def _record(handler: _Handler, split: Any, body: bytes, seq: int) -> Request:
+        """What arrived, stamped now: the one place a Request is made from a handler."""
+        header_list = list(handler.headers.items())
+        return Request(
+            seq=seq,
+            method=handler.command,
+            path=split.path,
+            query=split.query,
+            raw_path=handler.path,
+            headers={k.lower(): v for k, v in header_list},
+            header_list=header_list,
+            body=body,
+            mono=time.monotonic(),
+            wall=time.time(),
+        )
 
     @staticmethod
     def _read_body(handler: _Handler) -> bytes:

@@ -94,19 +94,7 @@ class ScriptedServer(RecordingServer):
         with self._lock:
             self._seq += 1
             seq = self._seq
-        header_list = list(handler.headers.items())
-        request = Request(
-            seq=seq,
-            method=handler.command,
-            path=split.path,
-            query=split.query,
-            raw_path=handler.path,
-            headers={k.lower(): v for k, v in header_list},
-            header_list=header_list,
-            body=body,
-            mono=time.monotonic(),
-            wall=time.time(),
-        )
+        request = self._record(handler, split, body, seq)
         request.status = None  # never answered
         self.requests.put(request)
         handler.close_connection = True
