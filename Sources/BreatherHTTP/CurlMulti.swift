@@ -14,7 +14,14 @@ final class CurlMulti: @unchecked Sendable {
             throw CurlError(code: .initializationFailed, message: "libcurl could not create a multi handle.")
         }
         self.handle = handle
+        // libcurl keeps idle connections for reuse, by default up to four per transfer that
+        // ever ran at once: a burst of deliveries would leave that many descriptors open.
+        // A bound keeps the daemon's descriptors predictable; a few receivers still reuse.
+        _ = breather_curl_multi_setopt_long(handle, CURLMOPT_MAXCONNECTS, CurlMulti.maximumIdleConnections)
     }
+
+    /// The most idle connections libcurl keeps open for reuse (`CURLMOPT_MAXCONNECTS`).
+    static let maximumIdleConnections = 4
 
     deinit {
         curl_multi_cleanup(handle)

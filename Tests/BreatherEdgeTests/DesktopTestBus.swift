@@ -39,6 +39,24 @@ final class DesktopTestBus {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// A session bus without the system's service folders: where a notification server is
+    /// installed (dunst, notification-daemon), the standard session bus would try to start it
+    /// on the first `Notify`, and "no server" would become "no answer in time".
+    static let sessionConfig = """
+        <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+         "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+        <busconfig>
+          <type>session</type>
+          <listen>unix:tmpdir=/tmp</listen>
+          <auth>EXTERNAL</auth>
+          <policy context="default">
+            <allow send_destination="*" eavesdrop="true"/>
+            <allow eavesdrop="true"/>
+            <allow own="*"/>
+          </policy>
+        </busconfig>
+        """
+
     /// Starts `dbus-daemon` on `address` and waits until it prints its address, which it
     /// does once it listens.
     func startBus() async throws {
@@ -46,7 +64,9 @@ final class DesktopTestBus {
         _ = FileManager.default.createFile(atPath: printed, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.dbusDaemon)
-        process.arguments = ["--session", "--nofork", "--print-address=1", "--address=" + address]
+        let config = directory + "/session.conf"
+        try Self.sessionConfig.write(toFile: config, atomically: true, encoding: .utf8)
+        process.arguments = ["--config-file=" + config, "--nofork", "--print-address=1", "--address=" + address]
         process.standardOutput = FileHandle(forWritingAtPath: printed)
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()

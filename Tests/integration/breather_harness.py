@@ -128,6 +128,30 @@ SCRUBBED_ENV = (
 )
 
 
+SESSION_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+def session_bus_config(folder: Path) -> Path:
+    """A session bus configuration without the system's service folders: where a notification
+    server is installed (dunst, notification-daemon), `dbus-daemon --session` would start it
+    on the first Notify, and a test's "no server" would become "a server nobody asked for"."""
+    path = folder / "session-bus.conf"
+    path.write_text(SESSION_BUS_CONFIG)
+    return path
+
+
 class XdgEnv:
     """A private set of XDG folders and the environment that points at them."""
 

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from breather_harness import history_records, plan_toml, webhook, write_config, write_plan
+from breather_harness import history_records, plan_toml, wait_until, webhook, write_config, write_plan
 
 
 def configure(xdg, server) -> None:
@@ -220,4 +220,7 @@ def test_a_stale_temporary_file_confuses_nothing(xdg, server, cli, daemon):
     assert cli("back").returncode == 0
     server.take_event("/alex", "back", timeout=10)
     assert json.loads((xdg.state_dir / "state.json").read_bytes())
+    # The receiver's answer is saved just after it arrives, and that save has its own
+    # state.json.tmp for a moment: wait (bounded) for the folder to hold no temporary file.
+    wait_until(lambda: not stale.exists(), 10, "the leftover state.json.tmp to be replaced and renamed away")
     assert not stale.exists(), "the leftover state.json.tmp is still there after a save"

@@ -22,6 +22,7 @@ from breather_harness import (
     history_records,
     parse_ts,
     plan_toml,
+    session_bus_config,
     wait_until,
     wait_wall_clock_past,
     webhook,
@@ -89,7 +90,7 @@ class SessionBus:
         with open(address_file, "wb") as out, open(log, "ab") as err:
             self.bus = subprocess.Popen(
                 [
-                    "dbus-daemon", "--session", "--nofork", "--nopidfile",
+                    "dbus-daemon", f"--config-file={session_bus_config(self.folder)}", "--nofork", "--nopidfile",
                     f"--print-address={out.fileno()}", f"--address={self.address}",
                 ],
                 env=self.env, stdin=subprocess.DEVNULL, stdout=err, stderr=err, pass_fds=(out.fileno(),),

@@ -26,6 +26,8 @@ from breather_harness import (
 
 BREAKS = 1000
 CLIENTS = 100
+# CurlMulti.maximumIdleConnections: the bound breatherd sets on libcurl's connection cache.
+CURL_MAX_IDLE_CONNECTIONS = 4
 ANNOUNCED_BREAKS = 300
 # Resident memory may end above its baseline: glibc's malloc keeps freed pages in its arenas
 # (one per thread that allocated, up to 8 per core, and Dispatch's pool grows under a hundred
@@ -192,7 +194,13 @@ def test_every_announce_of_many_breaks_arrives_once(xdg, server, cli, daemon):
     daemon.start()
     path = xdg.socket_path
     pid = daemon.pid
-    base_fds = fd_count(pid)
+    # Warm up: one announced break, so that what Dispatch and libcurl create once (timers, the
+    # resolver, the first kept connection) is in the baseline.
+    loop_breaks(path, "m", 1)
+    server.take_event("/alex", "announce", timeout=30)
+    cli.wait_settled(timeout=30)
+    base_fds = stable_fd_count(pid)
+    server.drain()
 
     loop_breaks(path, "m", ANNOUNCED_BREAKS)
     cli.wait_settled(timeout=60)  # nothing queued, nothing retrying
@@ -206,11 +214,15 @@ def test_every_announce_of_many_breaks_arrives_once(xdg, server, cli, daemon):
     assert not twice, f"announces sent more than once: {twice}"
     assert all(r.status == 200 for r in announces)
     records = history_records(cli.ok("history", "--json", timeout=30).json())
-    assert {r["break_id"] for r in records} == set(per_break), "history and the announces disagree on the breaks"
+    assert set(per_break) <= {r["break_id"] for r in records}, "history and the announces disagree on the breaks"
 
-    # libcurl keeps a few idle connections to the receiver open for reuse (keep-alive): allow
-    # those, nothing more.
-    wait_until(lambda: fd_count(pid) <= base_fds + 8, 10, "breatherd's descriptors to settle after the deliveries")
+    # libcurl keeps idle connections to the receiver open for reuse (keep-alive), at most
+    # CURL_MAX_IDLE_CONNECTIONS of them whatever the burst: allow those, nothing more.
+    wait_until(
+        lambda: fd_count(pid) <= base_fds + CURL_MAX_IDLE_CONNECTIONS,
+        10,
+        f"breatherd's descriptors to settle within {CURL_MAX_IDLE_CONNECTIONS} of {base_fds} after the deliveries",
+    )
 
 
 RELOADS = 500

@@ -38,7 +38,9 @@ enum UnixSocket {
             throw SocketError(code: .bind, path: path, errno: bindErrno)
         }
         chmod(path, 0o600)
-        guard Glibc.listen(fd, 64) == 0 else {
+        // SOMAXCONN, as systemd's socket unit uses: a burst of clients (a script, completions,
+        // `status --watch` in several terminals) waits in the queue instead of being refused.
+        guard Glibc.listen(fd, SOMAXCONN) == 0 else {
             let code = errno
             close(fd)
             throw SocketError(code: .listen, path: path, errno: code)
