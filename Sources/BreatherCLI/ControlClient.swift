@@ -35,6 +35,11 @@ public struct ControlClientError: Error, Hashable, Sendable, CustomStringConvert
 
     static let startAdvice = "Start it with `systemctl --user start breather`, or run `breatherd` in a terminal."
 
+    /// breatherd stopped between reading a command and answering it: the change may or may
+    /// not have been saved, and only a fresh look can tell.
+    static let interruptedSentence =
+        "breatherd stopped before it answered, so the command may or may not have taken effect; `breather status` shows what is running now (and `journalctl --user -u breather` why it stopped)."
+
     static func noRuntimeDirectory() -> ControlClientError {
         ControlClientError(
             code: .noRuntimeDirectory,
@@ -210,7 +215,7 @@ private struct Connection {
         guard !line.isEmpty else {
             throw ControlClientError(
                 code: .noAnswer,
-                message: "breatherd closed the connection without answering; `journalctl --user -u breather` may say why."
+                message: ControlClientError.interruptedSentence
             )
         }
         return line
@@ -238,7 +243,7 @@ private struct Connection {
         case EPIPE, ECONNRESET:
             return ControlClientError(
                 code: .noAnswer,
-                message: "breatherd closed the connection without answering; `journalctl --user -u breather` may say why."
+                message: ControlClientError.interruptedSentence
             )
         default:
             let reason = String(cString: strerror(code))

@@ -1,3 +1,4 @@
+import BreatherCore
 @testable import BreatherSystemd
 import Foundation
 import Glibc
@@ -33,10 +34,15 @@ final class DesktopNotifierTests {
         return bus
     }
 
-    private func send(_ notification: DesktopNotification, with notifier: DesktopNotifier) async throws -> Result<UInt32, DesktopError> {
-        let answer = TestSignal<Result<UInt32, DesktopError>>()
+    private func show(_ notification: DesktopNotification, with notifier: DesktopNotifier) async throws -> Result<ShownNotification, DesktopError> {
+        let answer = TestSignal<Result<ShownNotification, DesktopError>>()
         notifier.notify(notification) { answer.fulfill($0) }
         return try #require(await answer.value(within: .seconds(20)), "notify never completed")
+    }
+
+    /// `show`, for the id alone.
+    private func send(_ notification: DesktopNotification, with notifier: DesktopNotifier) async throws -> Result<UInt32, DesktopError> {
+        try await show(notification, with: notifier).map(\.id)
     }
 
     private static let reminder = DesktopNotification(
@@ -51,12 +57,14 @@ final class DesktopNotifierTests {
         let notifier = DesktopNotifier()
         #expect(notifier.supportsActions == nil)
 
-        let id = try await send(Self.reminder, with: notifier).get()
+        let shown = try await show(Self.reminder, with: notifier).get()
+        let id = shown.id
         #expect(id == 1)
+        #expect(shown.server.contains("/:1."))
         #expect(notifier.supportsActions == true)
 
         var replacement = Self.reminder
-        replacement.replacesId = id
+        replacement.replaces = shown
         replacement.summary = "Time to check in"
         replacement.urgency = .normal
         replacement.actions = []
@@ -65,8 +73,8 @@ final class DesktopNotifierTests {
 
         #expect(bus.calls("GetCapabilities").count == 1)  // asked once per connection
         #expect(bus.calls("Notify") == [
-            #"Notify "Breather" 0 "" "Check in soon" "5 minutes until you promised to check in with Alex." ["back", "I'm back", "extend", "15 more minutes"] {"urgency": 2} 0"#,
-            #"Notify "Breather" 1 "" "Time to check in" "5 minutes until you promised to check in with Alex." [] {"urgency": 1} -1"#,
+            #"Notify "Breather" 0 "appointment-soon" "Check in soon" "5 minutes until you promised to check in with Alex." ["back", "I'm back", "extend", "15 more minutes"] {"urgency": 2} 0"#,
+            #"Notify "Breather" 1 "appointment-soon" "Time to check in" "5 minutes until you promised to check in with Alex." [] {"urgency": 1} -1"#,
         ])
     }
 
@@ -79,7 +87,7 @@ final class DesktopNotifierTests {
         #expect(id == 1)
         #expect(notifier.supportsActions == false)
         #expect(bus.calls("Notify") == [
-            #"Notify "Breather" 0 "" "Check in soon" "5 minutes until you promised to check in with Alex." [] {"urgency": 0} 0"#,
+            #"Notify "Breather" 0 "appointment-soon" "Check in soon" "5 minutes until you promised to check in with Alex." [] {"urgency": 0} 0"#,
         ])
     }
 
@@ -88,7 +96,7 @@ final class DesktopNotifierTests {
         let notifier = DesktopNotifier()
         let pressed = TestSignal<(UInt32, String)>()
         let closed = TestSignal<(UInt32, UInt32)>()
-        notifier.setHandlers(action: { pressed.fulfill(($0, $1)) }, closed: { closed.fulfill(($0, $1)) })
+        notifier.setHandlers(action: { pressed.fulfill(($0.id, $1)) }, closed: { closed.fulfill(($0.id, $1)) })
 
         let id = try await send(Self.reminder, with: notifier).get()
         try await bus.emit("ActionInvoked", signature: "us", ["u", String(id), "s", "back"])
@@ -153,7 +161,7 @@ final class DesktopNotifierTests {
         let bus = try await runningServer(capabilities: ["actions"])
         let notifier = DesktopNotifier()
         let pressed = TestSignal<(UInt32, String)>()
-        notifier.setHandlers(action: { pressed.fulfill(($0, $1)) }, closed: { _, _ in })
+        notifier.setHandlers(action: { pressed.fulfill(($0.id, $1)) }, closed: { _, _ in })
         #expect(try await send(Self.reminder, with: notifier).get() == 1)
 
         bus.stopMock()
@@ -172,6 +180,49 @@ final class DesktopNotifierTests {
         try await bus.emit("ActionInvoked", signature: "us", ["u", "1", "s", "default"])
         let press = try #require(await pressed.value(within: .seconds(10)), "no ActionInvoked after the reconnect")
         #expect(press.1 == "default")
+    }
+
+    @Test func theBodyIsEscapedOnlyForServersThatReadMarkup() async throws {
+        var notification = Self.reminder
+        notification.body = "I love you <3 Taking 10 minutes -> back at 09:30. Sam & Alex"
+        let markup = try await runningServer(capabilities: ["actions", "body", "body-markup"])
+        _ = try await send(notification, with: DesktopNotifier()).get()
+        #expect(markup.calls("Notify").first?.contains(#""I love you &lt;3 Taking 10 minutes -&gt; back at 09:30. Sam &amp; Alex""#) == true)
+
+        let plain = try await runningServer(capabilities: ["actions", "body"])
+        _ = try await send(notification, with: DesktopNotifier()).get()
+        #expect(plain.calls("Notify").first?.contains(#""I love you <3 Taking 10 minutes -> back at 09:30. Sam & Alex""#) == true)
+    }
+
+    @Test func aRestartedServersIdsAreNeitherReplacedNorClosed() async throws {
+        let bus = try await runningServer(capabilities: ["actions"])
+        let notifier = DesktopNotifier()
+        let before = try await show(Self.reminder, with: notifier).get()
+
+        // The server restarts on the same bus and numbers from 1 again; another program's
+        // notification gets id 1.
+        bus.stopMock()
+        try await bus.startMock(capabilities: ["actions"])
+        try await bus.busctl(["call", "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+                              "org.freedesktop.Notifications", "Notify", "susssasa{sv}i",
+                              "other-app", "0", "", "Download finished", "file.iso", "0", "0", "5000"])
+        var next = Self.reminder
+        next.replaces = before
+        let after = try await show(next, with: notifier).get()
+        #expect(after.server != before.server)
+        notifier.close(before)
+        // A call after the close, answered in order: the close (if any) went out before it.
+        _ = try await show(Self.reminder, with: notifier).get()
+        let notifies = bus.calls("Notify")
+        #expect(notifies.count == 3)
+        #expect(notifies.dropFirst().allSatisfy { $0.hasPrefix(#"Notify "Breather" 0 "#) }, "a restarted server's id was replaced: \(notifies)")
+        #expect(bus.calls("CloseNotification").isEmpty, "another program's notification was closed")
+
+        // Its own notification, from the server now running, is closed.
+        notifier.close(after)
+        try await DesktopTestBus.waitUntil("CloseNotification reaches the server", within: .seconds(10)) {
+            bus.calls("CloseNotification").count == 1
+        }
     }
 
     @Test func aServerThatDoesNotAnswerTimesOut() async throws {
@@ -197,7 +248,7 @@ final class DesktopNotifierTests {
         try await bus.busctl(["call", "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
                               "org.freedesktop.DBus.Mock", "AddMethod", "sssss", "", "Notify", "susssasa{sv}i", "u",
                               "import time; time.sleep(2); ret = 7"])
-        let answer = TestSignal<Result<UInt32, DesktopError>>()
+        let answer = TestSignal<Result<ShownNotification, DesktopError>>()
         do {
             let notifier = DesktopNotifier()
             notifier.notify(Self.reminder) { answer.fulfill($0) }

@@ -21,6 +21,20 @@ public struct Break: Hashable, Sendable, Codable {
     /// The desktop notification now on screen for this break: the next one replaces it, and
     /// its buttons act on this break, across a restart of the daemon too.
     public var notificationId: UInt32?
+    /// Which notification server gave `notificationId` (see `ShownNotification`); nil in a
+    /// state saved by an earlier version, whose id is then never replaced or closed.
+    public var notificationServer: String?
+    /// What the notification says and whether it is urgent, to show it again from a new
+    /// connection after a restart (a server sends a button press only to the connection
+    /// that made the notification).
+    public var notificationText: String?
+    public var notificationUrgent: Bool?
+
+    /// The notification on screen for this break, when its server is known.
+    public var shownNotification: ShownNotification? {
+        guard let notificationId, let notificationServer else { return nil }
+        return ShownNotification(id: notificationId, server: notificationServer)
+    }
 
     public init(id: String, plan: Plan, me: String, partner: String, startedAt: Date, checkinAt: Date, note: String?) {
         self.id = id

@@ -137,12 +137,42 @@ public struct BreakMachine: Sendable {
         return candidates.min()
     }
 
+    // MARK: Records
+
+    /// Carries the history and journal lines among `effects` in the state, so that they are
+    /// saved with the change they describe and survive a kill before they are written.
+    public mutating func holdRecords(of effects: [Effect]) {
+        let records = UnwrittenRecords(effects)
+        state.unwritten = records.isEmpty ? nil : records
+    }
+
+    /// The held records are written: the next save need not carry them.
+    public mutating func recordsWritten() {
+        state.unwritten = nil
+    }
+
     // MARK: Deliveries
 
-    /// Remembers the desktop notification shown for the running break `breakId`.
-    public mutating func notificationShown(_ id: UInt32, breakId: String) {
-        guard state.activeBreak?.id == breakId else { return }
-        state.activeBreak?.notificationId = id
+    /// Remembers the desktop notification shown for the running break `breakId`, and what
+    /// it says, so it can be shown again after a restart.
+    public mutating func notificationShown(_ shown: ShownNotification, text: String, urgent: Bool, breakId: String) {
+        guard var brk = state.activeBreak, brk.id == breakId else { return }
+        brk.notificationId = shown.id
+        brk.notificationServer = shown.server
+        brk.notificationText = text
+        brk.notificationUrgent = urgent
+        state.activeBreak = brk
+    }
+
+    /// The person dismissed the break's notification, or it expired: it is not shown again
+    /// after a restart, and the next message makes a new one.
+    public mutating func notificationClosed(_ shown: ShownNotification) {
+        guard var brk = state.activeBreak, brk.shownNotification == shown else { return }
+        brk.notificationId = nil
+        brk.notificationServer = nil
+        brk.notificationText = nil
+        brk.notificationUrgent = nil
+        state.activeBreak = brk
     }
 
     /// Records the result of an attempt started by an `.attempt` effect.
@@ -198,7 +228,11 @@ public struct BreakMachine: Sendable {
             } else {
                 var delivery = delivery
                 if delivery.nextAttemptAt <= now {
-                    rerenderIfLate(&delivery, now: now)
+                    if delivery.template != nil {
+                        delivery.render(now: now, with: values)
+                    } else {
+                        rerenderIfLate(&delivery, now: now)
+                    }
                     inFlight.insert(delivery.id)
                     effects.append(.attempt(delivery))
                 }
@@ -209,9 +243,9 @@ public struct BreakMachine: Sendable {
         return effects
     }
 
-    /// A reminder queued ahead of its time was rendered as on time. If the daemon was down
-    /// across its time, it now goes out late, and its text must say so (`{late}`, and
-    /// `{minutes_left}` as of now).
+    /// For a reminder saved by an earlier version, which kept no template: one queued ahead
+    /// of its time was rendered as on time. If the daemon was down across its time, it now
+    /// goes out late, and its text must say so (`{late}`, and `{minutes_left}` as of now).
     private func rerenderIfLate(_ delivery: inout Delivery, now: Date) {
         guard delivery.event == .reminder, delivery.attempts == 0, delivery.createdAt <= delivery.dueAt,
               now.timeIntervalSince(delivery.dueAt) >= 1,
@@ -238,12 +272,13 @@ public struct BreakMachine: Sendable {
         }
         state.activeBreak = nil
         let message = outcome == .back ? brk.plan.back : brk.plan.cancel
+        // The break's notification is closed as it ends (the executor closes
+        // `brk.shownNotification`); a `[back]` or `[cancel]` message to the desktop is a
+        // notification of its own, without buttons.
         if let message {
-            let first = state.outbox.count
-            queue(message, event: outcome == .back ? .back : .cancel, for: brk, tag: event, now: now)
-            for position in first..<state.outbox.count {
-                state.outbox[position].replacesNotification = brk.notificationId
-            }
+            // In `[back]`, `{late}` is how late the check-in itself was, on every attempt.
+            queue(message, event: outcome == .back ? .back : .cancel, for: brk, tag: event,
+                  lateSince: outcome == .back ? brk.checkinAt : nil, now: now)
         }
         effects.append(.recordHistory(HistoryRecord(
             breakId: brk.id, plan: brk.plan.name, startedAt: brk.startedAt, promisedAt: brk.promisedAt,
@@ -253,21 +288,32 @@ public struct BreakMachine: Sendable {
     }
 
     /// Puts one delivery per channel of `message` into the outbox, due now unless said.
+    /// `lateSince` fixes `{late}` (and `{minutes_left}`) for every attempt, measured from that
+    /// instant to now; otherwise both are rendered again at each attempt.
     private mutating func queue(
         _ message: Plan.Message, event: Event, for brk: Break, tag: String,
-        due: Date? = nil, offset: Int? = nil, reminderIndex: Int? = nil, now: Date
+        due: Date? = nil, offset: Int? = nil, reminderIndex: Int? = nil, lateSince: Date? = nil, now: Date
     ) {
         let dueAt = due ?? now
         // Rendered as of the moment it goes out: its due time, or now if that has passed.
         let sendAt = max(dueAt, now)
-        let text = message.template.render(values.values(for: brk, due: dueAt, now: sendAt))
+        var fixed = values.fixedValues(for: brk)
+        if let lateSince {
+            fixed[.late] = values.lateness(now.timeIntervalSince(lateSince))
+            fixed[.minutesLeft] = values.minutesLeft(until: brk.checkinAt, now: now)
+        }
+        let fixedByName = Dictionary(uniqueKeysWithValues: fixed.map { ($0.key.rawValue, $0.value) })
         for channel in message.to {
             let window = settings.channels[channel]?.retryWindow ?? Channel.defaultRetryWindow
-            state.outbox.append(Delivery(
+            var delivery = Delivery(
                 id: "\(brk.id)-\(tag)-\(channel)", event: event, channel: channel, breakId: brk.id, plan: brk.plan.name,
-                message: text, checkinAt: brk.checkinAt, dueAt: dueAt, offsetSeconds: offset, reminderIndex: reminderIndex,
+                message: "", checkinAt: brk.checkinAt, dueAt: dueAt, offsetSeconds: offset, reminderIndex: reminderIndex,
                 createdAt: sendAt, expiresAt: sendAt.addingTimeInterval(Double(window.seconds)), nextAttemptAt: sendAt
-            ))
+            )
+            delivery.template = message.template
+            delivery.fixedValues = fixedByName
+            delivery.render(now: sendAt, with: values)
+            state.outbox.append(delivery)
         }
     }
 

@@ -12,7 +12,7 @@ public enum Effect: Hashable, Sendable {
 }
 
 /// A journal line: one sentence, a level, and the `BREATHER_*` fields as metadata.
-public struct LogEntry: Hashable, Sendable {
+public struct LogEntry: Hashable, Sendable, Codable {
     public var level: Logger.Level
     public var message: String
     /// Keys such as `event`, `plan`, `break_id`, `channel`, `delivery_id`.

@@ -10,17 +10,28 @@ public struct MessageValues: Sendable {
 
     /// Values as of `now`, for a message that was due at `due`.
     public func values(for brk: Break, due: Date, now: Date) -> [Template.Variable: String] {
-        let secondsLeft = brk.checkinAt.timeIntervalSince(now)
-        return [
+        var values = fixedValues(for: brk)
+        values[.minutesLeft] = minutesLeft(until: brk.checkinAt, now: now)
+        values[.late] = lateness(now.timeIntervalSince(due))
+        return values
+    }
+
+    /// The values that stay the same for every attempt of one message: all but `{late}`
+    /// and `{minutes_left}`.
+    public func fixedValues(for brk: Break) -> [Template.Variable: String] {
+        [
             .me: brk.me,
             .partner: brk.partner,
             .plan: brk.plan.name,
             .checkinTime: clockTime(brk.checkinAt),
-            .minutesLeft: String(max(0, Int((secondsLeft / 60).rounded(.up)))),
             .duration: brk.promisedLength.spokenDescription,
             .note: brk.note ?? "",
-            .late: lateness(now.timeIntervalSince(due)),
         ]
+    }
+
+    /// `{minutes_left}`: whole minutes until `checkin`, rounded up, never below zero.
+    public func minutesLeft(until checkin: Date, now: Date) -> String {
+        String(max(0, Int((checkin.timeIntervalSince(now) / 60).rounded(.up))))
     }
 
     /// Local `HH:MM`.

@@ -11,8 +11,15 @@ public struct Delivery: Hashable, Sendable, Codable {
     public var channel: String
     public var breakId: String?
     public var plan: String?
-    /// The rendered text, fixed when the delivery is made.
+    /// The rendered text, rendered again for each attempt when `template` is known.
     public var message: String
+    /// The plan's text and the values that do not change between attempts; `{late}` and
+    /// `{minutes_left}` are added at each attempt unless fixed here (as `{late}` is in
+    /// `[back]`, where it is the check-in's lateness). Nil for a test message.
+    public var template: Template?
+    public var fixedValues: [String: String]?
+    /// When `message` was last rendered: the attempt it was rendered for.
+    public var renderedAt: Date?
     public var checkinAt: Date?
     /// When the message was due: the check-in plus the offset, for a reminder.
     public var dueAt: Date
@@ -68,6 +75,24 @@ public struct Delivery: Hashable, Sendable, Codable {
 
     /// True for the check-in-time reminder and for anything sent late: worth a louder notice.
     public var isUrgent: Bool {
-        offsetSeconds == 0 || createdAt.timeIntervalSince(dueAt) >= 1
+        offsetSeconds == 0 || (renderedAt ?? createdAt).timeIntervalSince(dueAt) >= 1
+    }
+
+    /// Renders `message` for an attempt starting at `now`, with `{late}` and
+    /// `{minutes_left}` as of then, so a retry minutes late never says "on time".
+    public mutating func render(now: Date, with values: MessageValues) {
+        guard let template, let fixedValues else { return }
+        var current: [Template.Variable: String] = [:]
+        for (name, value) in fixedValues {
+            if let variable = Template.Variable(rawValue: name) { current[variable] = value }
+        }
+        if current[.late] == nil {
+            current[.late] = values.lateness(now.timeIntervalSince(dueAt))
+        }
+        if current[.minutesLeft] == nil {
+            current[.minutesLeft] = values.minutesLeft(until: checkinAt ?? now, now: now)
+        }
+        message = template.render(current)
+        renderedAt = now
     }
 }

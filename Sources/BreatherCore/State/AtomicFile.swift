@@ -7,7 +7,12 @@ import Darwin
 /// Writes a file so that a crash at any moment leaves either the old or the new contents:
 /// a temporary file beside it, fsync, rename over the old one, fsync of the folder.
 public enum AtomicFile {
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(FileError) {
+    /// Throws while the old contents are still in force. Once the rename has happened the new
+    /// contents are what a reader (and the next start) sees, so a folder fsync that fails
+    /// then is no "not written": it is returned instead, for a warning that a power cut could
+    /// still undo the rename.
+    @discardableResult
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(FileError) -> FileError? {
         let temporary = path + ".tmp"
         let fd = try retrying(.open, path: temporary) { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
         do throws(FileError) {
@@ -24,7 +29,12 @@ public enum AtomicFile {
             unlink(temporary)
             throw FileError(code: .rename, path: path, errno: code)
         }
-        try syncDirectory(of: path)
+        do {
+            try syncDirectory(of: path)
+        } catch {
+            return error
+        }
+        return nil
     }
 
     /// Appends one record to a log-like file and flushes it to disk. A last line cut short by

@@ -7,10 +7,13 @@ public struct BreatherState: Hashable, Sendable, Codable {
     public var activeBreak: Break?
     /// Deliveries not yet delivered: queued, or waiting for another attempt.
     public var outbox: [Delivery]
+    /// History and journal lines of the last change, until they are written (nil: none).
+    public var unwritten: UnwrittenRecords?
 
-    public init(activeBreak: Break? = nil, outbox: [Delivery] = []) {
+    public init(activeBreak: Break? = nil, outbox: [Delivery] = [], unwritten: UnwrittenRecords? = nil) {
         self.version = BreatherState.currentVersion
         self.activeBreak = activeBreak
         self.outbox = outbox
+        self.unwritten = unwritten
     }
 }

@@ -41,7 +41,10 @@ public struct StateStore: Sendable {
         }
     }
 
-    public func save(_ state: BreatherState) throws(FileError) {
+    /// Throws while the old file is still in force; returns a problem that came after the new
+    /// file took its place (its folder could not be flushed to disk).
+    @discardableResult
+    public func save(_ state: BreatherState) throws(FileError) -> FileError? {
         let data: Data
         do {
             data = try BreatherJSON.encoder().encode(state)
@@ -49,7 +52,7 @@ public struct StateStore: Sendable {
             // Encoding plain values cannot fail; keep the old file if it ever does.
             throw FileError(code: .write, path: path, errno: EINVAL)
         }
-        try AtomicFile.write(Array(data) + [10], to: path)
+        return try AtomicFile.write(Array(data) + [10], to: path)
     }
 
     private func moveAside(because reason: String, now: Date) -> String {

@@ -18,11 +18,11 @@ final class DeliverySender: Sendable {
         self.paths = paths
     }
 
-    /// `replacing` is the desktop notification to replace (0 for none); `shown` gets the id of
-    /// a desktop notification that was shown.
+    /// `replacing` is the desktop notification to replace (nil for none); `shown` gets a
+    /// desktop notification that was shown.
     func send(
-        _ delivery: Delivery, through channel: Channel?, replacing: UInt32 = 0,
-        shown: @escaping @Sendable (UInt32) -> Void = { _ in },
+        _ delivery: Delivery, through channel: Channel?, replacing: ShownNotification? = nil,
+        shown: @escaping @Sendable (ShownNotification) -> Void = { _ in },
         completion: @escaping @Sendable (AttemptResult) -> Void
     ) {
         guard let channel else {
@@ -33,8 +33,8 @@ final class DeliverySender: Sendable {
         }
         switch channel.kind {
         case .desktop:
-            desktop.send(delivery, replacing: replacing) { result, id in
-                if let id { shown(id) }
+            desktop.send(delivery, replacing: replacing) { result, notification in
+                if let notification { shown(notification) }
                 completion(result)
             }
         case .webhook:

@@ -22,6 +22,10 @@ final class Engine: @unchecked Sendable {
     private var timer: WallClockTimer?
     /// A save that failed outside a command (a tick, an outcome): tried again at each change.
     private var unsaved = false
+    /// The file on disk still carries records that have since been written; a save soon
+    /// after clears them, so that a restart does not write them again.
+    private var savedRecords = false
+    private var settleQueued = false
 
     init(
         paths: Paths, configuration: Configuration, state: BreatherState, clock: any Clock,
@@ -42,7 +46,18 @@ final class Engine: @unchecked Sendable {
     /// Called on `queue`.
     func start() {
         timer = WallClockTimer(queue: queue) { [weak self] in self?.tick() }
+        writeRecordsLeftByTheLastRun()
+        showNotificationAgain()
         tick()
+    }
+
+    /// History and journal lines saved with a change whose run was killed before writing
+    /// them. A history line may already be there (readers keep one per break); a journal line
+    /// may be written twice, and says it comes from before the restart.
+    private func writeRecordsLeftByTheLastRun() {
+        guard machine.state.unwritten != nil else { return }
+        savedRecords = true
+        writeRecords(afterRestart: true)
     }
 
     // MARK: Requests
@@ -147,8 +162,9 @@ final class Engine: @unchecked Sendable {
         } catch {
             return ControlResponse(ok: false, error: error)
         }
+        next.holdRecords(of: effects)
         do {
-            try store.save(next.state)
+            try save(next.state, effects)
             unsaved = false
         } catch {
             logger.error("Could not save the state, so the command was refused: \(error.description)")
@@ -156,10 +172,13 @@ final class Engine: @unchecked Sendable {
             return .failure(.stateNotSaved, "The change could not be saved (\(error.description)); \(kept).")
         }
         // Only a change that is saved goes into the history: a refused `back` is no check-in.
-        recordHistory(effects)
         if let before, next.state.activeBreak == nil { lastEnded = (before, now) }
         machine = next
+        if let shown = before?.shownNotification, next.state.activeBreak == nil {
+            sender.desktop.close(shown)
+        }
         perform(effects)
+        writeRecords()
         return nil
     }
 
@@ -180,7 +199,8 @@ final class Engine: @unchecked Sendable {
     /// Keeps a change that time or a receiver caused. A promise is kept even when the disk
     /// refuses: the change stays in memory, is acted on, and saving is tried again later.
     private func commitInternal(_ next: BreakMachine, _ effects: [Effect]) {
-        recordHistory(effects)
+        var next = next
+        next.holdRecords(of: effects)
         // Attempts of deliveries that are already on disk need not wait for this save: a
         // reminder queued ahead of its time goes out at its instant, not after an fsync.
         var effects = effects
@@ -194,7 +214,7 @@ final class Engine: @unchecked Sendable {
         }
         if unsaved || next.state != machine.state {
             do {
-                try store.save(next.state)
+                try save(next.state, effects)
                 if unsaved { logger.notice("The state is saved again.") }
                 unsaved = false
             } catch {
@@ -204,14 +224,49 @@ final class Engine: @unchecked Sendable {
         }
         machine = next
         perform(effects)
+        writeRecords()
     }
 
-    private func recordHistory(_ effects: [Effect]) {
-        for case .recordHistory(let record) in effects {
+    /// Saves `state`; whether the file now carries records is remembered for the settling
+    /// save. A save is reported as failed only while the old file is still in force.
+    private func save(_ state: BreatherState, _ effects: [Effect]) throws(FileError) {
+        if let problem = try store.save(state) {
+            logger.warning("The state is saved, but its folder could not be flushed to disk, so a power cut now could still lose the change: \(problem.description)", metadata: ["event": "state"])
+        }
+        savedRecords = state.unwritten != nil
+        #if BREATHER_TEST_HOOKS
+        TestHooks.afterSave(effects)
+        #endif
+    }
+
+    /// Writes the history and journal lines the last saved change holds, then lets a save
+    /// soon after drop them from the file.
+    private func writeRecords(afterRestart: Bool = false) {
+        guard let records = machine.state.unwritten else { return }
+        for record in records.history {
             do {
                 try history.append(record)
             } catch {
                 logger.error("Could not record the break in the history: \(error.description)", metadata: ["break_id": .string(record.breakId), "plan": .string(record.plan)])
+            }
+        }
+        for entry in records.journal {
+            var metadata = entry.metadata
+            if afterRestart { metadata["recorded_after_restart"] = "true" }
+            logger.log(level: entry.level, "\(entry.message)\(afterRestart ? " (recorded after a restart)" : "")", metadata: metadata)
+        }
+        machine.recordsWritten()
+        guard !settleQueued else { return }
+        settleQueued = true
+        queue.async { [self] in
+            settleQueued = false
+            guard savedRecords, !unsaved, machine.state.unwritten == nil else { return }
+            do {
+                try save(machine.state, [])
+            } catch {
+                // The records stay in the file and may be written again after a restart:
+                // a line twice is better than a line lost. The next change tries again.
+                unsaved = true
             }
         }
     }
@@ -219,15 +274,14 @@ final class Engine: @unchecked Sendable {
     private func perform(_ effects: [Effect], rearm: Bool = true) {
         for effect in effects {
             switch effect {
-            case .log(let entry):
-                logger.log(level: entry.level, "\(entry.message)", metadata: entry.metadata)
+            case .log:
+                break
             case .attempt(let delivery):
                 let channel = configuration.settings.channels[delivery.channel]
-                let onScreen = machine.state.activeBreak.flatMap { $0.id == delivery.breakId ? $0.notificationId : nil }
-                    ?? delivery.replacesNotification ?? 0
-                sender.send(delivery, through: channel, replacing: onScreen, shown: { [weak self] id in
+                let onScreen = machine.state.activeBreak.flatMap { $0.id == delivery.breakId ? $0.shownNotification : nil }
+                sender.send(delivery, through: channel, replacing: onScreen, shown: { [weak self] shown in
                     guard let self, let breakId = delivery.breakId else { return }
-                    self.queue.async { self.notificationShown(id, breakId: breakId) }
+                    self.queue.async { self.notificationShown(shown, text: delivery.message, urgent: delivery.isUrgent, breakId: breakId) }
                 }) { [weak self] result in
                     guard let self else { return }
                     self.queue.async { self.finished(delivery.id, result) }
@@ -246,7 +300,7 @@ final class Engine: @unchecked Sendable {
     func saveBeforeStopping() -> Bool {
         guard unsaved else { return true }
         do {
-            try store.save(machine.state)
+            try save(machine.state, [])
             unsaved = false
             return true
         } catch {
@@ -255,18 +309,47 @@ final class Engine: @unchecked Sendable {
         }
     }
 
-    private func notificationShown(_ id: UInt32, breakId: String) {
+    private func notificationShown(_ shown: ShownNotification, text: String, urgent: Bool, breakId: String) {
         var next = machine
-        next.notificationShown(id, breakId: breakId)
+        next.notificationShown(shown, text: text, urgent: urgent, breakId: breakId)
         commitInternal(next, [])
+    }
+
+    /// The server closed a notification. Dismissed or expired, the break's notification is
+    /// not shown again after a restart; closed by our own call, the break has ended anyway.
+    func notificationClosed(_ shown: ShownNotification, reason: UInt32) {
+        queue.async { [self] in
+            guard reason != 3, machine.state.activeBreak?.shownNotification == shown else { return }
+            var next = machine
+            next.notificationClosed(shown)
+            commitInternal(next, [])
+        }
+    }
+
+    /// At start: the running break's notification, shown again from this process's bus
+    /// connection (replacing the old one while the same server runs), so its buttons work.
+    private func showNotificationAgain() {
+        guard let brk = machine.state.activeBreak, let text = brk.notificationText else { return }
+        let breakId = brk.id
+        let urgent = brk.notificationUrgent ?? false
+        sender.desktop.showAgain(text, urgent: urgent, replacing: brk.shownNotification) { [weak self] result, shown in
+            guard let self else { return }
+            guard let shown else {
+                if case .failed(let reason, _, _) = result {
+                    self.logger.info("The running break's notification could not be shown again after the restart: \(reason)", metadata: ["break_id": .string(breakId), "event": "desktop"])
+                }
+                return
+            }
+            self.queue.async { self.notificationShown(shown, text: text, urgent: urgent, breakId: breakId) }
+        }
     }
 
     /// A notification's button: does what `breather back` or `breather extend 10m` does, for
     /// the running break whose notification it is. Servers broadcast every app's buttons, and
     /// an old notification may outlive its break: anything else is logged and ignored.
-    func buttonPressed(_ request: DesktopChannel.Request, notificationId: UInt32) {
+    func buttonPressed(_ request: DesktopChannel.Request, notification: ShownNotification) {
         queue.async { [self] in
-            guard let brk = machine.state.activeBreak, brk.notificationId == notificationId else {
+            guard let brk = machine.state.activeBreak, brk.shownNotification == notification else {
                 logger.info("A Breather notification's button was pressed, but no running break shows that notification; nothing to do.", metadata: ["event": "button"])
                 return
             }

@@ -65,10 +65,10 @@ public enum Daemon {
             onStatus: StatusReporter(notifier: notifier).report
         )
 
-        desktop.setRequestHandler { notificationId, request in engine.buttonPressed(request, notificationId: notificationId) }
-        if loaded.state.activeBreak?.notificationId != nil {
-            desktop.listen()
-        }
+        desktop.setHandlers(DesktopChannel.Handlers(
+            pressed: { shown, request in engine.buttonPressed(request, notification: shown) },
+            closed: { shown, reason in engine.notificationClosed(shown, reason: reason) }
+        ))
 
         let listener = try listeningSocket(at: socketPath, logger: logger)
         let server = ControlServer(listener: listener) { request, reply in engine.handle(request, reply: reply) }

@@ -1,4 +1,5 @@
 #if BREATHER_TEST_HOOKS
+import BreatherCore
 import Dispatch
 import Foundation
 #if canImport(Glibc)
@@ -22,6 +23,17 @@ enum TestHooks {
         }
         source.resume()
         Lifetime.keep(source as AnyObject)
+    }
+
+    /// `BREATHER_TEST_KILL_AFTER_SAVE=TEXT`: right after a save whose change logs a line
+    /// containing TEXT, and before anything of that change is written or sent, the daemon
+    /// kills itself with SIGKILL — the narrowest crash window, made exact.
+    static func afterSave(_ effects: [BreatherCore.Effect]) {
+        guard let text = ProcessInfo.processInfo.environment["BREATHER_TEST_KILL_AFTER_SAVE"], !text.isEmpty else { return }
+        for case .log(let entry) in effects where entry.message.contains(text) {
+            FileHandle.standardError.write(Data("breatherd: test hook: killed right after the save of \"\(entry.message)\"\n".utf8))
+            kill(getpid(), SIGKILL)
+        }
     }
 }
 #endif

@@ -1,3 +1,4 @@
+import BreatherCore
 import Dispatch
 import Glibc
 
@@ -32,6 +33,17 @@ final class BusConnection: @unchecked Sendable {
     var capabilityQueryInFlight = false
     /// Requests waiting for the capabilities before their `Notify` goes out.
     var waiting: [NotifyRequest] = []
+    /// Closes waiting for the same answer, which says which server runs now.
+    var waitingCloses: [ShownNotification] = []
+    /// Which server answered `GetCapabilities` (bus id and unique name); nil when unknown
+    /// or after the server changed.
+    var server: String?
+
+    /// The bus id and unique name of the peer that sent `reader`'s message.
+    func serverName(of reader: SDBusMessageReader) -> String? {
+        guard let sender = reader.sender, let busId = bus.busId else { return nil }
+        return busId + "/" + sender
+    }
 
     init(bus: SDBus, queue: DispatchQueue) throws(SDBusFailure) {
         dispatchPrecondition(condition: .onQueue(queue))

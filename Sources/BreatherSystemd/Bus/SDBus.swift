@@ -82,6 +82,18 @@ final class SDBus {
         return sd_bus_is_ready(handle) > 0
     }
 
+    /// The bus's own 128-bit id in hex, which a bus daemon draws anew each time it starts;
+    /// nil before the connection is ready. With a unique name (`:1.42`) it names one peer
+    /// once and for all: unique names start again from `:1.1` on a new bus.
+    var busId: String? {
+        guard let handle else { return nil }
+        var id = sd_id128_t()
+        guard sd_bus_get_bus_id(handle, &id) >= 0 else { return nil }
+        return withUnsafeBytes(of: id.bytes) { bytes in
+            bytes.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+        }
+    }
+
     /// The connection's socket (owned by sd-bus), or a negative errno.
     var fileDescriptor: Int32 {
         guard let handle else { return -EBADF }
@@ -289,6 +301,12 @@ struct SDBusMessageReader {
             return .disconnected
         }
         return .errorReply(name: name, message: message)
+    }
+
+    /// The unique bus name (`:1.42`) of the peer that sent the message, when the bus says.
+    var sender: String? {
+        guard let pointer, let name = sd_bus_message_get_sender(pointer) else { return nil }
+        return String(cString: name)
     }
 
     func readUInt32() throws(SDBusFailure) -> UInt32 {

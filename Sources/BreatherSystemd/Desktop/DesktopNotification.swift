@@ -1,3 +1,4 @@
+import BreatherCore
 /// One freedesktop notification, as `org.freedesktop.Notifications.Notify` takes it.
 public struct DesktopNotification: Sendable, Hashable {
     /// The `urgency` hint (a byte on the wire). Servers may keep `critical` on screen until
@@ -19,11 +20,14 @@ public struct DesktopNotification: Sendable, Hashable {
     }
 
     public var appName: String
-    /// 0 asks for a new notification; another id replaces that notification in place (one
-    /// per break, no stacking). The server answers with the id it used.
-    public var replacesId: UInt32
+    /// The notification to replace in place (one per break, no stacking), or nil for a new
+    /// one. It is replaced only while the server that showed it is still the one running:
+    /// a restarted server numbers from 1 again, and its id may be another program's.
+    public var replaces: ShownNotification?
+    /// An icon name from the freedesktop icon naming specification.
+    public var icon: String
     public var summary: String
-    /// May hold the simple markup the server supports (`body-markup`).
+    /// Plain text: it is escaped for servers that read markup (`body-markup`).
     public var body: String
     public var urgency: Urgency
     /// Sent only when the server lists the `actions` capability; otherwise the notification
@@ -34,7 +38,8 @@ public struct DesktopNotification: Sendable, Hashable {
 
     public init(
         appName: String = "Breather",
-        replacesId: UInt32 = 0,
+        replaces: ShownNotification? = nil,
+        icon: String = "appointment-soon",
         summary: String,
         body: String = "",
         urgency: Urgency = .normal,
@@ -42,7 +47,8 @@ public struct DesktopNotification: Sendable, Hashable {
         expireTimeout: Int32 = -1
     ) {
         self.appName = appName
-        self.replacesId = replacesId
+        self.replaces = replaces
+        self.icon = icon
         self.summary = summary
         self.body = body
         self.urgency = urgency

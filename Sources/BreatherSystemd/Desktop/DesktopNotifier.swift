@@ -1,3 +1,4 @@
+import BreatherCore
 import Dispatch
 
 /// Shows freedesktop notifications (`org.freedesktop.Notifications`) over the user's session
@@ -29,10 +30,16 @@ public final class DesktopNotifier: Sendable {
     /// the notification or a `DesktopError` whose sentence says what to check.
     public func notify(
         _ notification: DesktopNotification,
-        completion: @escaping @Sendable (Result<UInt32, DesktopError>) -> Void
+        completion: @escaping @Sendable (Result<ShownNotification, DesktopError>) -> Void
     ) {
         let request = NotifyRequest(notification, timeout: session.timeout, completion: completion)
         queue.async { [session] in session.submit(request) }
+    }
+
+    /// Closes `shown` when its server is still the one running (never another program's
+    /// notification that has the same id on a restarted server). Returns at once.
+    public func close(_ shown: ShownNotification) {
+        queue.async { [session] in session.close(shown) }
     }
 
     /// Connects to the session bus now rather than at the first `notify`, so the buttons of
@@ -42,14 +49,14 @@ public final class DesktopNotifier: Sendable {
         queue.sync { [session] in session.listen() }
     }
 
-    /// Set once, before the first `notify`. `action` gets (notification id, action key) when
-    /// a button is pressed; `closed` gets (notification id, reason: 1 expired, 2 dismissed by
+    /// Set once, before the first `notify`. `action` gets (notification, action key) when
+    /// a button is pressed; `closed` gets (notification, reason: 1 expired, 2 dismissed by
     /// the user, 3 closed by a call, 4 other). Servers broadcast these signals, so ids from
-    /// other applications arrive too: match them against the ids `notify` returned. The
+    /// other applications arrive too: match them against what `notify` returned. The
     /// handlers run on the notifier's queue and must not block.
     public func setHandlers(
-        action: @escaping @Sendable (UInt32, String) -> Void,
-        closed: @escaping @Sendable (UInt32, UInt32) -> Void
+        action: @escaping @Sendable (ShownNotification, String) -> Void,
+        closed: @escaping @Sendable (ShownNotification, UInt32) -> Void
     ) {
         shared.setHandlers(action: action, closed: closed)
     }

@@ -1,3 +1,4 @@
+import BreatherCore
 import Dispatch
 import Glibc
 import Synchronization
@@ -9,10 +10,10 @@ import Synchronization
 final class NotifyRequest: @unchecked Sendable {
     let notification: DesktopNotification
     let deadline: DispatchTime
-    private var completion: (@Sendable (Result<UInt32, DesktopError>) -> Void)?
+    private var completion: (@Sendable (Result<ShownNotification, DesktopError>) -> Void)?
 
     init(_ notification: DesktopNotification, timeout: Duration,
-         completion: @escaping @Sendable (Result<UInt32, DesktopError>) -> Void) {
+         completion: @escaping @Sendable (Result<ShownNotification, DesktopError>) -> Void) {
         self.notification = notification
         self.deadline = .now() + .nanoseconds(Int(clamping: timeout.totalNanoseconds))
         self.completion = completion
@@ -33,7 +34,7 @@ final class NotifyRequest: @unchecked Sendable {
     }
 
     /// Runs the completion the first time; later calls do nothing.
-    func finish(_ result: Result<UInt32, DesktopError>) {
+    func finish(_ result: Result<ShownNotification, DesktopError>) {
         guard let completion else { return }
         self.completion = nil
         completion(result)
@@ -43,8 +44,8 @@ final class NotifyRequest: @unchecked Sendable {
 /// What the notifier shares between its queue and its callers: the handlers and what the
 /// server is known to support.
 final class NotifierShared: Sendable {
-    typealias ActionHandler = @Sendable (UInt32, String) -> Void
-    typealias ClosedHandler = @Sendable (UInt32, UInt32) -> Void
+    typealias ActionHandler = @Sendable (ShownNotification, String) -> Void
+    typealias ClosedHandler = @Sendable (ShownNotification, UInt32) -> Void
 
     private struct State {
         var action: ActionHandler?
@@ -98,8 +99,8 @@ final class NotificationSession: @unchecked Sendable {
             return
         }
         watchDeadline(of: request, on: connection)
-        if let capabilities = connection.capabilities {
-            send(request, withActions: capabilities.contains(NotificationsAPI.actionsCapability), on: connection)
+        if connection.capabilities != nil {
+            send(request, on: connection)
         } else {
             connection.waiting.append(request)
             if !connection.capabilityQueryInFlight {
@@ -120,6 +121,29 @@ final class NotificationSession: @unchecked Sendable {
         case .failure(let error):
             return error
         }
+    }
+
+    /// Closes `shown` if the server that showed it is still the one running; another
+    /// server's notification with the same id is left alone. Best effort: nothing to report.
+    func close(_ shown: ShownNotification) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard case .success(let connection) = currentConnection() else { return }
+        if connection.capabilities != nil {
+            sendClose(shown, on: connection)
+        } else {
+            connection.waitingCloses.append(shown)
+            if !connection.capabilityQueryInFlight {
+                queryCapabilities(on: connection)
+            }
+        }
+        connection.pump()
+    }
+
+    private func sendClose(_ shown: ShownNotification, on connection: BusConnection) {
+        guard connection.server == shown.server, let message = try? NotificationsAPI.closeCall(shown.id, on: connection.bus) else {
+            return
+        }
+        try? connection.bus.callAsync(message, timeout: timeout) { _ in }
     }
 
     /// Closes the connection; what is still pending fails.
@@ -175,6 +199,7 @@ final class NotificationSession: @unchecked Sendable {
         stale.close()
         let waiting = stale.waiting
         stale.waiting.removeAll()
+        stale.waitingCloses.removeAll()
         for request in waiting {
             request.finish(.failure(.connectionLost))
         }
@@ -185,19 +210,23 @@ final class NotificationSession: @unchecked Sendable {
     private func subscribe(on connection: BusConnection) {
         let shared = self.shared
         // A failed subscription only loses signals, and the notification still shows.
-        try? connection.bus.addMatchAsync(NotificationsAPI.actionInvokedRule) { reader in
-            guard let id = try? reader.readUInt32(), let key = try? reader.readString() else { return }
-            shared.actionHandler?(id, key)
+        try? connection.bus.addMatchAsync(NotificationsAPI.actionInvokedRule) { [weak connection] reader in
+            guard let id = try? reader.readUInt32(), let key = try? reader.readString(),
+                  let server = connection?.serverName(of: reader) else { return }
+            shared.actionHandler?(ShownNotification(id: id, server: server), key)
         }
-        try? connection.bus.addMatchAsync(NotificationsAPI.notificationClosedRule) { reader in
-            guard let id = try? reader.readUInt32(), let reason = try? reader.readUInt32() else { return }
-            shared.closedHandler?(id, reason)
+        try? connection.bus.addMatchAsync(NotificationsAPI.notificationClosedRule) { [weak connection] reader in
+            guard let id = try? reader.readUInt32(), let reason = try? reader.readUInt32(),
+                  let server = connection?.serverName(of: reader) else { return }
+            shared.closedHandler?(ShownNotification(id: id, server: server), reason)
         }
         try? connection.bus.addMatchAsync(NotificationsAPI.ownerChangedRule) { [weak connection] reader in
             // NameOwnerChanged(s name, s old_owner, s new_owner): a server came, went or was
-            // replaced; ask again before the next Notify.
+            // replaced. Ask again before the next Notify, and forget which server this is:
+            // the ids the old one gave are not the new one's to replace or close.
             guard (try? reader.readString()) == NotificationsAPI.busName else { return }
             connection?.capabilities = nil
+            connection?.server = nil
             shared.supportsActions = nil
         }
     }
@@ -225,6 +254,7 @@ final class NotificationSession: @unchecked Sendable {
             // A reply of another shape is a server without buttons, not a failure.
             let capabilities = Set((try? reader.readStringArray()) ?? [])
             connection.capabilities = capabilities
+            connection.server = connection.serverName(of: reader)
             shared.supportsActions = capabilities.contains(NotificationsAPI.actionsCapability)
         case .failure(let failure):
             let error = DesktopError.from(failure, timeout: timeout)
@@ -238,33 +268,46 @@ final class NotificationSession: @unchecked Sendable {
                 }
                 return
             }
-            // A server without GetCapabilities: send, without buttons.
+            // A server without GetCapabilities: send, without buttons. Which server it is
+            // stays unknown, so nothing of an earlier one is replaced.
             connection.capabilities = []
             shared.supportsActions = false
         }
         let waiting = connection.waiting
         connection.waiting.removeAll()
-        let withActions = connection.capabilities?.contains(NotificationsAPI.actionsCapability) ?? false
         for request in waiting {
-            send(request, withActions: withActions, on: connection)
+            send(request, on: connection)
+        }
+        let closes = connection.waitingCloses
+        connection.waitingCloses.removeAll()
+        for shown in closes {
+            sendClose(shown, on: connection)
         }
         // Called inside processing: the outer pump re-arms the timer for these calls.
     }
 
-    private func send(_ request: NotifyRequest, withActions: Bool, on connection: BusConnection) {
+    private func send(_ request: NotifyRequest, on connection: BusConnection) {
         guard !request.isFinished else { return }
         guard let remaining = request.remaining else {
             request.finish(.failure(.timeout(timeout)))
             return
         }
         let timeout = self.timeout
+        var replacesId: UInt32 = 0
+        if let replaces = request.notification.replaces, let server = connection.server, replaces.server == server {
+            replacesId = replaces.id
+        }
         do {
-            let message = try NotificationsAPI.notifyCall(request.notification, withActions: withActions, on: connection.bus)
-            try connection.bus.callAsync(message, timeout: remaining) { result in
-                let id = result.flatMap { reader in
-                    Result { () throws(SDBusFailure) in try reader.readUInt32() }
+            let message = try NotificationsAPI.notifyCall(
+                request.notification, replacesId: replacesId, capabilities: connection.capabilities ?? [], on: connection.bus
+            )
+            try connection.bus.callAsync(message, timeout: remaining) { [weak connection] result in
+                let shown = result.flatMap { reader in
+                    Result { () throws(SDBusFailure) in
+                        ShownNotification(id: try reader.readUInt32(), server: connection?.serverName(of: reader) ?? "")
+                    }
                 }
-                request.finish(id.mapError { DesktopError.from($0, timeout: timeout) })
+                request.finish(shown.mapError { DesktopError.from($0, timeout: timeout) })
             }
         } catch {
             request.finish(.failure(.from(error, timeout: timeout)))

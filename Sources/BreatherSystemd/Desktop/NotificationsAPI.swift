@@ -7,6 +7,9 @@ enum NotificationsAPI {
 
     /// The capability that says the server shows buttons.
     static let actionsCapability = "actions"
+    /// The capability that says the server reads the body as markup, where `&`, `<` and `>`
+    /// must be escaped or text is lost ("I love you <3" would lose everything after "<").
+    static let bodyMarkupCapability = "body-markup"
 
     /// `ActionInvoked(u id, s action_key)`. Servers broadcast it, so every client sees every
     /// app's buttons: the handler matches the id against the ids it was given.
@@ -27,16 +30,29 @@ enum NotificationsAPI {
         try bus.methodCall(destination: busName, path: path, interface: interface, member: "GetCapabilities")
     }
 
+    /// `CloseNotification(u id)`.
+    static func closeCall(_ id: UInt32, on bus: SDBus) throws(SDBusFailure) -> SDBusMessage {
+        let message = try bus.methodCall(destination: busName, path: path, interface: interface, member: "CloseNotification")
+        try message.append(id)
+        return message
+    }
+
     /// `Notify(s app_name, u replaces_id, s app_icon, s summary, s body, as actions,
     /// a{sv} hints, i expire_timeout) → u id`, with the urgency as hint `urgency` of type `y`.
-    /// Actions go out only when `withActions` (the server listed the capability).
-    static func notifyCall(_ notification: DesktopNotification, withActions: Bool, on bus: SDBus) throws(SDBusFailure) -> SDBusMessage {
+    /// Actions go out only when the server listed `actions`; the body is escaped when it
+    /// listed `body-markup`. `replacesId` is 0 unless the notification to replace is known
+    /// to be this server's.
+    static func notifyCall(
+        _ notification: DesktopNotification, replacesId: UInt32, capabilities: Set<String>, on bus: SDBus
+    ) throws(SDBusFailure) -> SDBusMessage {
+        let withActions = capabilities.contains(actionsCapability)
+        let body = capabilities.contains(bodyMarkupCapability) ? escapeMarkup(notification.body) : notification.body
         let message = try bus.methodCall(destination: busName, path: path, interface: interface, member: "Notify")
         try message.append(notification.appName)
-        try message.append(notification.replacesId)
-        try message.append("")  // app_icon: none; servers fall back to the app's own
+        try message.append(replacesId)
+        try message.append(notification.icon)
         try message.append(notification.summary)
-        try message.append(notification.body)
+        try message.append(body)
         try message.container("a", "s") { () throws(SDBusFailure) in
             guard withActions else { return }
             for action in notification.actions {
@@ -54,5 +70,21 @@ enum NotificationsAPI {
         }
         try message.append(notification.expireTimeout)
         return message
+    }
+
+    /// The specification's body markup is a small XML subset: `&`, `<` and `>` escaped as
+    /// entities show as themselves on every server that reads markup.
+    static func escapeMarkup(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
     }
 }
