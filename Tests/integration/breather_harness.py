@@ -104,6 +104,24 @@ def wait_wall_clock_past(instant: float, timeout: float, what: str) -> None:
         time.sleep(min(0.05, max(0.0, instant - time.time()) + 0.001))
 
 
+HOOKS_SCRATCH = REPO_ROOT / ".build-hooks"
+
+
+def build_hooks_breatherd() -> Path:
+    """breatherd built with the test-only hooks (-DBREATHER_TEST_HOOKS), in its own scratch
+    folder: SIGUSR1 hangs its engine queue; BREATHER_TEST_KILL_AFTER_SAVE=TEXT kills it right
+    after the save of a change that logs TEXT. Incremental when fresh."""
+    assert shutil.which("swift"), "the test-hooks build needs the Swift toolchain (swift) on PATH"
+    result = subprocess.run(
+        ["swift", "build", "-Xswiftc", "-DBREATHER_TEST_HOOKS", "--scratch-path", str(HOOKS_SCRATCH), "--product", "breatherd"],
+        cwd=str(REPO_ROOT), capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, f"the test-hooks build of breatherd failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    path = HOOKS_SCRATCH / "debug" / "breatherd"
+    assert os.access(path, os.X_OK), f"the test-hooks build left no {path}"
+    return path
+
+
 # ---------------------------------------------------------------------------------------
 # XDG folders and config
 
@@ -575,7 +593,10 @@ class Daemon:
         does: an unread NOTIFY_SOCKET fills up (net.unix.max_dgram_qlen, often 10) and then
         blocks the daemon's sd_notify."""
         self._close_notify_socket()
-        self.notify_path = self.xdg.runtime / f"n{self.starts}"
+        # Named per Daemon object too: a test may run two (a normal and a test-hooks build).
+        self.notify_path = self.xdg.runtime / f"n{id(self) % 100000}-{self.starts}"
+        if self.notify_path.exists():
+            self.notify_path.unlink()
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         sock.bind(str(self.notify_path))
         sock.settimeout(0.1)

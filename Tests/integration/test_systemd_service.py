@@ -25,6 +25,7 @@ from typing import Optional
 import pytest
 
 from breather_harness import (
+    build_hooks_breatherd,
     REPO_ROOT,
     Cli,
     RecordingServer,
@@ -37,7 +38,6 @@ from breather_harness import (
 )
 
 SCENARIO = Path(__file__).with_name("systemd_scenario.py")
-HOOKS_SCRATCH = REPO_ROOT / ".build-hooks"
 CGROUP_ROOTS = ("/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified")
 
 
@@ -52,19 +52,6 @@ def require_components() -> None:
     ).returncode == 0, "the systemd test needs python3-dbusmock for /usr/bin/python3"
     for root in CGROUP_ROOTS:
         assert os.path.isdir(root), f"the systemd test needs the cgroup hierarchy {root} (named systemd v1 and cgroup2) to place the user manager"
-
-
-def build_hooks_breatherd() -> Path:
-    """breatherd built with the test-only hooks (-DBREATHER_TEST_HOOKS), in its own scratch
-    folder: SIGUSR1 hangs its engine queue. Incremental when fresh."""
-    result = subprocess.run(
-        ["swift", "build", "-Xswiftc", "-DBREATHER_TEST_HOOKS", "--scratch-path", str(HOOKS_SCRATCH), "--product", "breatherd"],
-        cwd=str(REPO_ROOT), capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 0, f"the test-hooks build of breatherd failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    path = HOOKS_SCRATCH / "debug" / "breatherd"
-    assert os.access(path, os.X_OK), f"the test-hooks build left no {path}"
-    return path
 
 
 class UserSession:
