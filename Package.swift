@@ -74,6 +74,10 @@ let package = Package(
         .testTarget(name: "BreatherCoreTests", dependencies: ["BreatherCore"], exclude: ["Regressions"]),
         .testTarget(name: "BreatherEdgeTests", dependencies: ["BreatherSystemd", "BreatherHTTP", "BreatherCore"]),
         .testTarget(name: "BreatherCLITests", dependencies: ["BreatherCLI", "BreatherCore"], exclude: ["Golden"]),
+        .testTarget(
+            name: "BreatherDaemonTests",
+            dependencies: ["BreatherDaemon", "BreatherCore", .product(name: "Logging", package: "swift-log")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

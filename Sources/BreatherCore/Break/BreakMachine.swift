@@ -142,7 +142,10 @@ public struct BreakMachine: Sendable {
     /// Carries the history and journal lines among `effects` in the state, so that they are
     /// saved with the change they describe and survive a kill before they are written.
     public mutating func holdRecords(of effects: [Effect]) {
-        let records = UnwrittenRecords(effects)
+        holdRecords(UnwrittenRecords(effects))
+    }
+
+    mutating func holdRecords(_ records: UnwrittenRecords) {
         state.unwritten = records.isEmpty ? nil : records
     }
 

@@ -7,7 +7,7 @@ import Foundation
 ///
 /// The channel's settings and secrets are read at each send: a fixed URL or token takes
 /// effect on the next retry. No URL or secret ever appears in a result's sentence.
-final class DeliverySender: Sendable {
+final class DeliverySender: DeliveryTransport {
     private let transport: CurlTransport
     let desktop: DesktopChannel
     private let paths: Paths
@@ -18,31 +18,38 @@ final class DeliverySender: Sendable {
         self.paths = paths
     }
 
-    /// `replacing` is the desktop notification to replace (nil for none); `shown` gets a
-    /// desktop notification that was shown.
+    /// `replacing` is the desktop notification to replace (nil for none); the completion gets
+    /// a desktop notification as shown.
     func send(
         _ delivery: Delivery, through channel: Channel?, replacing: ShownNotification? = nil,
-        shown: @escaping @Sendable (ShownNotification) -> Void = { _ in },
-        completion: @escaping @Sendable (AttemptResult) -> Void
+        completion: @escaping @Sendable (AttemptResult, ShownNotification?) -> Void
     ) {
         guard let channel else {
             return completion(.failed(
                 reason: "The channel \(delivery.channel) is not defined in breather.toml, or has errors there; `breather check` shows them, and the message is tried again after `breather reload`.",
                 retryable: true, retryAfter: nil
-            ))
+            ), nil)
         }
         switch channel.kind {
         case .desktop:
-            desktop.send(delivery, replacing: replacing) { result, notification in
-                if let notification { shown(notification) }
-                completion(result)
-            }
+            desktop.send(delivery, replacing: replacing, completion: completion)
         case .webhook:
             guard let webhook = channel.webhook else {
-                return completion(.failed(reason: "The channel \(channel.name) has no webhook settings.", retryable: false, retryAfter: nil))
+                return completion(.failed(reason: "The channel \(channel.name) has no webhook settings.", retryable: false, retryAfter: nil), nil)
             }
-            sendWebhook(delivery, webhook: webhook, completion: completion)
+            sendWebhook(delivery, webhook: webhook) { completion($0, nil) }
         }
+    }
+
+    func showAgain(
+        _ text: String, urgent: Bool, replacing: ShownNotification?,
+        completion: @escaping @Sendable (AttemptResult, ShownNotification?) -> Void
+    ) {
+        desktop.showAgain(text, urgent: urgent, replacing: replacing, completion: completion)
+    }
+
+    func close(_ shown: ShownNotification) {
+        desktop.close(shown)
     }
 
     private func sendWebhook(_ delivery: Delivery, webhook: Webhook, completion: @escaping @Sendable (AttemptResult) -> Void) {

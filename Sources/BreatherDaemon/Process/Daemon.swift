@@ -61,7 +61,7 @@ public enum Daemon {
         let desktop = DesktopChannel()
         let engine = Engine(
             paths: paths, configuration: configuration, state: loaded.state, clock: SystemClock(),
-            sender: DeliverySender(transport: transport, desktop: desktop, paths: paths), logger: logger,
+            transport: DeliverySender(transport: transport, desktop: desktop, paths: paths), logger: logger,
             onStatus: StatusReporter(notifier: notifier).report
         )
 
@@ -77,14 +77,16 @@ public enum Daemon {
         engine.queue.sync { engine.start() }
         server.start()
         installSignalHandlers(engine: engine, notifier: notifier, logger: logger)
-        startWatchdog(on: engine.queue, notifier: notifier)
+        if let interval = try? SystemdNotifier.watchdogInterval() {
+            WatchdogPinger.start(interval: interval, heartbeat: engine.heartbeat, notifier: notifier)
+        }
         let sleepWatcher = SleepWatcher { goingToSleep in engine.sleepChanged(goingToSleep: goingToSleep) }
         if let problem = sleepWatcher.start() {
             logger.info("\(problem)", metadata: ["event": "sleep"])
         }
         Lifetime.keep(sleepWatcher)
         #if BREATHER_TEST_HOOKS
-        TestHooks.install(engineQueue: engine.queue)
+        TestHooks.install(engineQueue: engine.queue, heartbeat: engine.heartbeat)
         #endif
         try? notifier.ready(status: engine.queue.sync { engine.statusSentence() })
         logger.notice("breatherd \(BreatherVersion.current) is listening on \(socketPath).", metadata: ["event": "ready"])
@@ -103,18 +105,6 @@ public enum Daemon {
         } catch {
             throw StartError(description: error.description)
         }
-    }
-
-    /// Pets systemd's watchdog from the engine's own queue, so a stuck scheduler stops the
-    /// pings and gets restarted.
-    private static func startWatchdog(on queue: DispatchQueue, notifier: SystemdNotifier) {
-        guard let interval = try? SystemdNotifier.watchdogInterval() else { return }
-        let halfMilliseconds = max(1, Int(interval.components.seconds * 500 + interval.components.attoseconds / 2_000_000_000_000_000))
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.setEventHandler { try? notifier.watchdog() }
-        timer.schedule(deadline: .now(), repeating: .milliseconds(halfMilliseconds))
-        timer.resume()
-        Lifetime.keep(timer as AnyObject)
     }
 
     private static func installSignalHandlers(engine: Engine, notifier: SystemdNotifier, logger: Logger) {

@@ -1,0 +1,48 @@
+import Foundation
+
+/// The machine's three kinds of event — a command, the clock, a delivery's result — each
+/// as one `Transition` whose records the new state already holds: one outcome, one save.
+extension BreakMachine {
+    public mutating func apply(_ command: BreakCommand, now: Date) throws(ControlError) -> Transition {
+        let before = state.activeBreak
+        let transition: Transition
+        switch command {
+        case .start(let plan, let duration, let note, let breakId):
+            let effects = try start(plan: plan, duration: duration, note: note, now: now, breakId: breakId)
+            transition = Transition(effects, outcome: state.activeBreak.map(CommandOutcome.started))
+        case .extend(let span):
+            let effects = try extend(by: span, now: now)
+            transition = Transition(effects, outcome: state.activeBreak.map(CommandOutcome.extended))
+        case .back, .cancel:
+            let outcome: HistoryRecord.Outcome = command == .back ? .back : .cancelled
+            let effects = outcome == .back ? try back(now: now) : try cancel(now: now)
+            let ended = before.map { EndedBreak(break: $0, endedAt: now.wholeMilliseconds, outcome: outcome) }
+            transition = Transition(effects, closeNotification: before?.shownNotification, outcome: ended.map(CommandOutcome.ended))
+        }
+        hold(transition)
+        return transition
+    }
+
+    /// Whatever the clock brings at `now`.
+    public mutating func advance(now: Date) -> Transition {
+        let transition = Transition(tick(now: now))
+        hold(transition)
+        return transition
+    }
+
+    /// The result of an attempt, with the desktop notification it showed, if any: one change.
+    public mutating func record(
+        deliveryId: String, result: AttemptResult, shown: ShownNotification?, now: Date, jitter: Double
+    ) -> Transition {
+        if let shown, let delivery = state.outbox.first(where: { $0.id == deliveryId }), let breakId = delivery.breakId {
+            notificationShown(shown, text: delivery.message, urgent: delivery.isUrgent, breakId: breakId)
+        }
+        let transition = Transition(finished(deliveryId: deliveryId, result: result, now: now, jitter: jitter))
+        hold(transition)
+        return transition
+    }
+
+    private mutating func hold(_ transition: Transition) {
+        holdRecords(transition.records)
+    }
+}

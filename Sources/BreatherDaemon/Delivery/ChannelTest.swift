@@ -1,0 +1,38 @@
+import BreatherCore
+import Foundation
+import Logging
+
+/// `breather test CHANNEL`: one message through one channel now, outside any break and
+/// outside the outbox; the reply waits for the channel's answer.
+struct ChannelTest {
+    let configuration: Configuration
+    let transport: any DeliveryTransport
+    let logger: Logger
+
+    func run(_ request: ControlRequest, reply: @escaping @Sendable (ControlResponse) -> Void) {
+        guard let name = request.channel, let channel = configuration.settings.channels[name] else {
+            let known = configuration.settings.channels.keys.sorted().joined(separator: ", ")
+            return reply(.failure(.unknownChannel, "There is no channel \"\(request.channel ?? "")\" in breather.toml\(known.isEmpty ? "" : "; the channels are \(known)")."))
+        }
+        let now = Date().wholeMilliseconds
+        let delivery = Delivery(
+            id: "test-" + Engine.newBreakId(), event: .test, channel: name, breakId: nil, plan: nil,
+            message: "This is a test from Breather: messages for \(configuration.settings.partner) through \(name) will arrive like this.",
+            checkinAt: nil, dueAt: now, offsetSeconds: nil, createdAt: now, expiresAt: now, nextAttemptAt: now
+        )
+        let logger = self.logger
+        transport.send(delivery, through: channel, replacing: nil) { result, _ in
+            var fields: Logger.Metadata = ["event": "test", "channel": .string(name), "delivery_id": .string(delivery.id)]
+            switch result {
+            case .delivered(let detail):
+                fields["outcome"] = "delivered"
+                logger.info("Test message delivered through \(name) (\(detail)).", metadata: fields)
+                reply(.success("Test message delivered through \(name) (\(detail))."))
+            case .failed(let reason, _, _):
+                fields["outcome"] = "failed"
+                logger.warning("Test message through \(name) failed: \(reason)", metadata: fields)
+                reply(.failure(.deliveryFailed, "The test message through \(name) failed: \(reason.hasSuffix(".") ? String(reason.dropLast()) : reason); check the channel's settings in breather.toml."))
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import BreatherCore
+import Foundation
+
+/// Re-reading the configuration, and the machine's sleep and time zone.
+extension Engine {
+    /// Re-reads the configuration. Plans are replaced; the names and channels are replaced
+    /// only when breather.toml itself is sound, so a half-edited file cannot silence a
+    /// running break. A running break keeps the plan it started with.
+    func reload() -> ControlResponse {
+        refreshTimeZone()
+        let fresh = ConfigLoader.load(paths)
+        // A default_plan naming a broken plan is filed under breather.toml too, but leaves
+        // the names and channels sound.
+        let settingsProblems = fresh.settingsDiagnostics.filter { $0.file == paths.settingsFile && !$0.message.hasPrefix("default_plan ") }
+        for diagnostic in fresh.diagnostics {
+            logger.warning("\(diagnostic.description)", metadata: ["event": "config"])
+        }
+        var next = fresh
+        var sentence: String
+        if settingsProblems.isEmpty {
+            machine.settings = fresh.settings
+            sentence = "Configuration reloaded"
+        } else {
+            next.settings = configuration.settings
+            sentence = "Plans reloaded; breather.toml has problems, so the names and channels in force are kept"
+        }
+        configuration = next
+        let invalid = fresh.planFiles.filter { !$0.isValid }.count
+        sentence += ": \(fresh.plans.count) valid plan\(fresh.plans.count == 1 ? "" : "s")"
+        sentence += invalid > 0 ? ", \(invalid) with problems (`breather check` shows them)." : "."
+        logger.notice("\(sentence)", metadata: ["event": "reload"])
+        return .success(sentence)
+    }
+
+    /// logind says the machine is going to sleep, or has woken. The wall-clock timer already
+    /// fires on resume for anything that fell due; on waking this checks at once regardless.
+    func sleepChanged(goingToSleep: Bool) {
+        run { [self] in
+            if goingToSleep {
+                logger.info("The machine is going to sleep; every deadline is a wall-clock time and holds across it.", metadata: ["event": "sleep"])
+            } else {
+                logger.notice("The machine woke from sleep; checking what fell due meanwhile.", metadata: ["event": "resume"])
+                refreshTimeZone()
+                tick()
+            }
+        }
+    }
+
+    /// A laptop that travelled: messages name the check-in in the zone in force now.
+    func refreshTimeZone() {
+        NSTimeZone.resetSystemTimeZone()
+        machine.values.timeZone = TimeZone.current
+    }
+
+    /// breatherd's one-line status.
+    func statusSentence() -> String {
+        ReplyWording.statusSentence(for: machine.state, values: machine.values)
+    }
+}

@@ -1,0 +1,34 @@
+import BreatherSystemd
+import Foundation
+import Glibc
+
+/// Pets systemd's watchdog from a thread of its own, which sleeps between pings: an idle
+/// daemon wakes once per ping and for nothing else. It pings only while the engine's queue
+/// is responsive, so a stuck scheduler stops the pings and systemd restarts the daemon.
+enum WatchdogPinger {
+    static func start(interval: Duration, heartbeat: EngineHeartbeat, notifier: SystemdNotifier) {
+        // Half the interval, as sd_watchdog_enabled(3) advises; a block may run that long
+        // before the queue counts as stuck, so a slow save or a busy reload is no reason.
+        let half = interval / 2
+        let thread = Thread {
+            while true {
+                sleepMonotonic(half)
+                if heartbeat.isResponsive(within: half) {
+                    try? notifier.watchdog()
+                }
+            }
+        }
+        thread.name = "breather-watchdog"
+        thread.start()
+    }
+
+    private static func sleepMonotonic(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        var remaining = timespec()
+        // Interrupted by a signal: sleep the rest.
+        while clock_nanosleep(CLOCK_MONOTONIC, 0, &request, &remaining) == EINTR {
+            request = remaining
+        }
+    }
+}
