@@ -14,6 +14,6 @@ struct BackCommand: ParsableCommand {
     )
 
     func run() throws {
-        try Daemon.perform(ControlRequest(op: .back))
+        try DaemonCall.perform(ControlRequest(op: .back))
     }
 }

@@ -14,6 +14,6 @@ struct CancelCommand: ParsableCommand {
     )
 
     func run() throws {
-        try Daemon.perform(ControlRequest(op: .cancel))
+        try DaemonCall.perform(ControlRequest(op: .cancel))
     }
 }

@@ -18,7 +18,7 @@ struct CheckCommand: ParsableCommand {
         let problems = configuration.diagnostics
         guard problems.isEmpty else {
             Output.print(problems.map(\.description).joined(separator: "\n"))
-            Output.error("\(Clock.count(problems.count, "problem")) in the configuration; nothing was changed.")
+            Output.error("\(TimeInWords.count(problems.count, "problem")) in the configuration; nothing was changed.")
             throw ExitCode.failure
         }
         Output.print(CheckCommand.verdict(configuration))
@@ -26,8 +26,8 @@ struct CheckCommand: ParsableCommand {
 
     /// "The configuration is valid: 2 plans, 1 channel."
     static func verdict(_ configuration: Configuration) -> String {
-        let plans = Clock.count(configuration.plans.count, "plan")
-        let channels = Clock.count(configuration.settings.channels.count, "channel")
+        let plans = TimeInWords.count(configuration.plans.count, "plan")
+        let channels = TimeInWords.count(configuration.settings.channels.count, "channel")
         return "The configuration is valid: \(plans), \(channels)."
     }
 }

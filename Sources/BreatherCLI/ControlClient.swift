@@ -238,7 +238,7 @@ private struct Connection {
         case EAGAIN, ETIMEDOUT:
             return ControlClientError(
                 code: .timedOut,
-                message: "breatherd did not answer within \(Clock.count(Int(timeout.rounded()), "second")); it may be busy, so try again in a moment, or restart it with `systemctl --user restart breather`."
+                message: "breatherd did not answer within \(TimeInWords.count(Int(timeout.rounded()), "second")); it may be busy, so try again in a moment, or restart it with `systemctl --user restart breather`."
             )
         case EPIPE, ECONNRESET:
             return ControlClientError(

@@ -101,7 +101,7 @@ struct DoctorChecks {
         let problems = configuration.diagnostics
         guard problems.isEmpty else {
             let first = problems[0].description
-            let more = problems.count > 1 ? " (and \(Clock.count(problems.count - 1, "more problem")))" : ""
+            let more = problems.count > 1 ? " (and \(TimeInWords.count(problems.count - 1, "more problem")))" : ""
             return .problem("config", "\(first)\(more); `breather check` lists every problem.")
         }
         return .ok("config", CheckCommand.verdict(configuration).replacingOccurrences(of: "The configuration is valid", with: "valid"))
@@ -238,7 +238,7 @@ struct DoctorChecks {
             done.signal()
         }
         guard done.wait(timeout: .now() + resolveTimeout) == .success else {
-            return "no answer within \(Clock.count(Int(resolveTimeout), "second"))"
+            return "no answer within \(TimeInWords.count(Int(resolveTimeout), "second"))"
         }
         return result.get()
     }

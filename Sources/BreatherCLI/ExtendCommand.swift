@@ -23,6 +23,6 @@ struct ExtendCommand: ParsableCommand {
     }
 
     func run() throws {
-        try Daemon.perform(ControlRequest(op: .extend, duration: duration))
+        try DaemonCall.perform(ControlRequest(op: .extend, duration: duration))
     }
 }

@@ -24,7 +24,7 @@ enum HistoryChart {
     }
 
     /// The weeks from the first break's (or the last `maximumWeeks`) to the current one.
-    static func weeks(_ records: [HistoryRecord], clock: Clock) -> [Week] {
+    static func weeks(_ records: [HistoryRecord], clock: TimeInWords) -> [Week] {
         guard let first = records.map(\.startedAt).min(), let last = records.map(\.startedAt).max() else { return [] }
         let end = clock.weekStart(max(last, clock.now))
         var start = clock.weekStart(first)
@@ -45,7 +45,7 @@ enum HistoryChart {
         return weeks
     }
 
-    static func lines(_ records: [HistoryRecord], clock: Clock) -> [String] {
+    static func lines(_ records: [HistoryRecord], clock: TimeInWords) -> [String] {
         let weeks = weeks(records, clock: clock)
         guard !weeks.isEmpty else { return [] }
         let busiest = weeks.map(\.breaks).max() ?? 0
@@ -67,7 +67,7 @@ enum HistoryChart {
     /// "no breaks", "1 break, back on time", "3 breaks, all back on time", "4 breaks, 2 back on time", "2 breaks".
     static func words(_ week: Week) -> String {
         guard week.breaks > 0 else { return "no breaks" }
-        let breaks = Clock.count(week.breaks, "break")
+        let breaks = TimeInWords.count(week.breaks, "break")
         switch week.onTime {
         case 0: return breaks
         case week.breaks: return week.breaks == 1 ? "\(breaks), back on time" : "\(breaks), all back on time"

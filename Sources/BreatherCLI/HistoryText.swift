@@ -16,7 +16,7 @@ import Foundation
 /// 1 of 2 check-ins were on time; 1 break was cancelled.
 /// ```
 enum HistoryText {
-    static func render(_ records: [HistoryRecord], clock: Clock) -> String {
+    static func render(_ records: [HistoryRecord], clock: TimeInWords) -> String {
         guard !records.isEmpty else { return "No breaks yet. Each one you take will show here." }
         var lines = table(records, clock: clock)
         lines.append("")
@@ -29,7 +29,7 @@ enum HistoryText {
     static let headers = ["Day", "Plan", "Started", "Promised", "Back at", "Check-in"]
 
     /// The header and one row per break, in columns.
-    static func table(_ records: [HistoryRecord], clock: Clock) -> [String] {
+    static func table(_ records: [HistoryRecord], clock: TimeInWords) -> [String] {
         let rows = [headers] + records.map { row($0, clock: clock) }
         var widths = [Int](repeating: 0, count: headers.count)
         for row in rows {
@@ -44,7 +44,7 @@ enum HistoryText {
     }
 
     /// The fields of one break: day, plan, started, promised, back at, and how it went.
-    static func row(_ record: HistoryRecord, clock: Clock) -> [String] {
+    static func row(_ record: HistoryRecord, clock: TimeInWords) -> [String] {
         var fields = [
             clock.day(record.startedAt),
             record.plan,
@@ -55,7 +55,7 @@ enum HistoryText {
         switch record.outcome {
         case .back:
             fields.append(clock.time(record.endedAt))
-            verdict = record.onTime ? "on time" : "\(Clock.length(record.lateSeconds)) late"
+            verdict = record.onTime ? "on time" : "\(TimeInWords.length(record.lateSeconds)) late"
         case .cancelled:
             fields.append("-")
             verdict = "cancelled at \(clock.time(record.endedAt))"

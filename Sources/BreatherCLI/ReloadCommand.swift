@@ -14,6 +14,6 @@ struct ReloadCommand: ParsableCommand {
     )
 
     func run() throws {
-        try Daemon.perform(ControlRequest(op: .reload))
+        try DaemonCall.perform(ControlRequest(op: .reload))
     }
 }

@@ -33,6 +33,6 @@ struct StartCommand: ParsableCommand {
     }
 
     func run() throws {
-        try Daemon.perform(ControlRequest(op: .start, plan: plan, for: duration, note: note))
+        try DaemonCall.perform(ControlRequest(op: .start, plan: plan, for: duration, note: note))
     }
 }

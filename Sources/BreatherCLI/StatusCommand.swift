@@ -34,9 +34,9 @@ struct StatusCommand: ParsableCommand {
             try StatusWatch().run()
             return
         }
-        let response = try Daemon.ask(ControlRequest(op: .status))
+        let response = try DaemonCall.ask(ControlRequest(op: .status))
         guard response.ok else {
-            try Daemon.report(response)
+            try DaemonCall.report(response)
             return
         }
         guard let report = response.status else {

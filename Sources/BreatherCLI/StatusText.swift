@@ -16,7 +16,7 @@ import Foundation
 ///   announce to alex: next try at 14:26 (3 attempts so far). Last error: connection refused
 /// ```
 enum StatusText {
-    static func render(_ report: StatusReport, clock: Clock) -> String {
+    static func render(_ report: StatusReport, clock: TimeInWords) -> String {
         var lines: [String] = []
         if report.active, let running = report.break {
             lines += breakLines(running, clock: clock)
@@ -32,7 +32,7 @@ enum StatusText {
         return lines.joined(separator: "\n")
     }
 
-    private static func breakLines(_ running: StatusReport.BreakStatus, clock: Clock) -> [String] {
+    private static func breakLines(_ running: StatusReport.BreakStatus, clock: TimeInWords) -> [String] {
         var lines: [String] = []
         lines.append("A break is running: \(running.plan), started at \(clock.moment(running.startedAt)) (\(clock.relative(running.startedAt))).")
         let when = clock.moment(running.checkinAt)
@@ -68,8 +68,8 @@ enum StatusText {
         seconds == 0 ? "at check-in" : Span(seconds: seconds).offsetDescription
     }
 
-    private static func retryLine(_ delivery: StatusReport.RetryingDelivery, clock: Clock) -> String {
-        let attempts = Clock.count(delivery.attempts, "attempt")
+    private static func retryLine(_ delivery: StatusReport.RetryingDelivery, clock: TimeInWords) -> String {
+        let attempts = TimeInWords.count(delivery.attempts, "attempt")
         var line = "\(delivery.event.rawValue) to \(delivery.channel): next try at \(clock.moment(delivery.nextAttemptAt)) (\(attempts) so far)."
         if let error = delivery.lastError, !error.isEmpty {
             line += " Last error: \(error)"

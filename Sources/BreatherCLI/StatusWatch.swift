@@ -35,7 +35,7 @@ struct StatusWatch {
                 let response = try client.send(ControlRequest(op: .status))
                 guard response.ok, let status = response.status else {
                     screen.finish()
-                    Output.error(response.ok ? "breatherd answered without a status; the two may be different versions." : Daemon.refusal(response))
+                    Output.error(response.ok ? "breatherd answered without a status; the two may be different versions." : DaemonCall.refusal(response))
                     throw ExitCode.failure
                 }
                 report = status
@@ -56,7 +56,7 @@ struct StatusWatch {
                 continue
             }
 
-            let clock = Clock.local()
+            let clock = TimeInWords.local()
             guard report.active, let running = report.break, watched == nil || running.id == watched else {
                 screen.finish()
                 if let watched {

@@ -17,6 +17,6 @@ struct TestCommand: ParsableCommand {
     var channel: String
 
     func run() throws {
-        try Daemon.perform(ControlRequest(op: .test, channel: channel))
+        try DaemonCall.perform(ControlRequest(op: .test, channel: channel))
     }
 }

@@ -26,12 +26,12 @@ enum WatchText {
     }
 
     /// The lines of one frame on a terminal.
-    static func frame(_ running: StatusReport.BreakStatus, clock: Clock, columns: Int = 80) -> [String] {
+    static func frame(_ running: StatusReport.BreakStatus, clock: TimeInWords, columns: Int = 80) -> [String] {
         let left = running.checkinAt.timeIntervalSince(clock.now)
         let bar = progressBar(running, clock: clock, width: barWidth(columns: columns))
         var lines = [headline(running, clock: clock)]
         if left > 0 {
-            lines.append("\(bar)  \(Clock.countdown(left)) left")
+            lines.append("\(bar)  \(TimeInWords.countdown(left)) left")
         } else {
             lines.append("\(bar)  time to go back to \(running.partner)")
         }
@@ -41,13 +41,13 @@ enum WatchText {
     }
 
     /// One plain line, for output that is not a terminal. It changes at most once a minute.
-    static func plainLine(_ running: StatusReport.BreakStatus, clock: Clock) -> String {
+    static func plainLine(_ running: StatusReport.BreakStatus, clock: TimeInWords) -> String {
         "\(clock.time(clock.now))  \(headline(running, clock: clock)) \(nextReminder(running, clock: clock, withRelative: false))"
     }
 
     /// "cool-down: check in with Alex at 14:35, in 10 minutes." or, once the time has
     /// come, "cool-down: it is time to check in with Alex (due at 14:35, 2 minutes ago)."
-    static func headline(_ running: StatusReport.BreakStatus, clock: Clock) -> String {
+    static func headline(_ running: StatusReport.BreakStatus, clock: TimeInWords) -> String {
         let when = clock.moment(running.checkinAt)
         if running.checkinAt > clock.now {
             return "\(running.plan): check in with \(running.partner) at \(when), \(clock.relative(running.checkinAt))."
@@ -56,7 +56,7 @@ enum WatchText {
     }
 
     /// "Next reminder at 14:30 (in 5 minutes), to desktop." or "No more reminders to come."
-    static func nextReminder(_ running: StatusReport.BreakStatus, clock: Clock, withRelative: Bool) -> String {
+    static func nextReminder(_ running: StatusReport.BreakStatus, clock: TimeInWords, withRelative: Bool) -> String {
         guard let next = running.pending.filter({ $0.dueAt >= clock.now }).min(by: { $0.dueAt < $1.dueAt }) else {
             return "No more reminders to come."
         }
@@ -65,7 +65,7 @@ enum WatchText {
     }
 
     /// `[██████░░░░]`: the part of the break already behind, up to the check-in.
-    static func progressBar(_ running: StatusReport.BreakStatus, clock: Clock, width: Int) -> String {
+    static func progressBar(_ running: StatusReport.BreakStatus, clock: TimeInWords, width: Int) -> String {
         let total = running.checkinAt.timeIntervalSince(running.startedAt)
         let done = clock.now.timeIntervalSince(running.startedAt)
         let fraction = total > 0 ? min(1, max(0, done / total)) : 1
@@ -74,7 +74,7 @@ enum WatchText {
     }
 
     /// The sentence when the break is over, from its history record when there is one.
-    static func ended(_ record: HistoryRecord?, clock: Clock) -> String {
+    static func ended(_ record: HistoryRecord?, clock: TimeInWords) -> String {
         guard let record else { return "The break has ended." }
         switch record.outcome {
         case .back where record.onTime:

@@ -12,7 +12,7 @@ func at(_ text: String) -> Date {
 }
 
 @Suite struct ClockTests {
-    let clock = Clock(now: fixedNow, timeZone: utc)
+    let clock = TimeInWords(now: fixedNow, timeZone: utc)
 
     @Test func relativeWords() {
         #expect(clock.relative(fixedNow.addingTimeInterval(25 * 60)) == "in 25 minutes")
@@ -32,13 +32,13 @@ func at(_ text: String) -> Date {
         #expect(clock.moment(at("2026-11-21T23:59:00.000Z")) == "23:59")
         #expect(clock.moment(at("2026-11-22T00:20:00.000Z")) == "00:20 on 2026-11-22")
         #expect(clock.day(at("2026-11-21T14:00:00.000Z")) == "2026-11-21")
-        let berlin = Clock(now: fixedNow, timeZone: TimeZone(identifier: "Europe/Berlin")!)
+        let berlin = TimeInWords(now: fixedNow, timeZone: TimeZone(identifier: "Europe/Berlin")!)
         #expect(berlin.time(at("2026-11-21T14:35:00.000Z")) == "15:35")
     }
 }
 
 @Suite struct StatusTextTests {
-    let clock = Clock(now: fixedNow, timeZone: utc)
+    let clock = TimeInWords(now: fixedNow, timeZone: utc)
 
     @Test func noBreak() {
         let report = StatusReport(active: false, break: nil, retrying: [])
@@ -161,7 +161,7 @@ func at(_ text: String) -> Date {
 }
 
 @Suite struct HistoryTextTests {
-    let clock = Clock(now: fixedNow, timeZone: utc)
+    let clock = TimeInWords(now: fixedNow, timeZone: utc)
 
     func record(
         _ id: String, plan: String = "cool-down", started: String, promised: String, checkin: String? = nil,

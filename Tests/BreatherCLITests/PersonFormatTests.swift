@@ -26,20 +26,20 @@ import Testing
     }
 
     @Test func clockUsesTheConvention() {
-        let clock = Clock(now: fixedNow, timeZone: TimeZone(identifier: "America/New_York")!, localTime: .twelveHour)
+        let clock = TimeInWords(now: fixedNow, timeZone: TimeZone(identifier: "America/New_York")!, localTime: .twelveHour)
         #expect(clock.time(at("2026-11-21T14:35:00.000Z")) == "9:35 AM")
         #expect(clock.moment(at("2026-11-22T01:00:00.000Z")) == "8:00 PM")
     }
 
     @Test func countdown() {
-        #expect(Clock.countdown(598) == "9:58")
-        #expect(Clock.countdown(59.2) == "1:00")
-        #expect(Clock.countdown(3723) == "1:02:03")
-        #expect(Clock.countdown(-5) == "0:00")
+        #expect(TimeInWords.countdown(598) == "9:58")
+        #expect(TimeInWords.countdown(59.2) == "1:00")
+        #expect(TimeInWords.countdown(3723) == "1:02:03")
+        #expect(TimeInWords.countdown(-5) == "0:00")
     }
 
     @Test func weeksBeginOnMonday() {
-        let clock = Clock(now: fixedNow, timeZone: utc)
+        let clock = TimeInWords(now: fixedNow, timeZone: utc)
         #expect(clock.day(clock.weekStart(at("2026-11-21T14:00:00.000Z"))) == "2026-11-16")  // a Saturday
         #expect(clock.day(clock.weekStart(at("2026-11-16T00:00:00.000Z"))) == "2026-11-16")  // the Monday itself
         #expect(clock.day(clock.weekStart(at("2026-11-22T23:59:00.000Z"))) == "2026-11-16")  // the Sunday
@@ -48,7 +48,7 @@ import Testing
 
 /// `breather status` and `status --watch` with a frozen clock, against golden files.
 @Suite struct StatusGoldenTests {
-    let clock = Clock(now: fixedNow, timeZone: utc)
+    let clock = TimeInWords(now: fixedNow, timeZone: utc)
 
     var running: StatusReport.BreakStatus {
         .init(
@@ -76,7 +76,7 @@ import Testing
         var frames: [String] = []
         for (label, now) in [("ten minutes before", fixedNow), ("two seconds later", fixedNow.addingTimeInterval(2)),
                              ("past the reminder", at("2026-11-21T14:31:00.000Z")), ("after the time", at("2026-11-21T14:37:30.000Z"))] {
-            let moment = Clock(now: now, timeZone: utc)
+            let moment = TimeInWords(now: now, timeZone: utc)
             frames.append("-- \(label): terminal, 80 columns")
             frames += WatchText.frame(running, clock: moment, columns: 80)
             frames.append("-- \(label): piped")
@@ -86,12 +86,12 @@ import Testing
     }
 
     @Test func countdownMovesEverySecondOnTheTerminal() {
-        let first = WatchText.frame(running, clock: Clock(now: fixedNow, timeZone: utc))
-        let next = WatchText.frame(running, clock: Clock(now: fixedNow.addingTimeInterval(1), timeZone: utc))
+        let first = WatchText.frame(running, clock: TimeInWords(now: fixedNow, timeZone: utc))
+        let next = WatchText.frame(running, clock: TimeInWords(now: fixedNow.addingTimeInterval(1), timeZone: utc))
         #expect(first[1].hasSuffix("10:00 left"))
         #expect(next[1].hasSuffix("9:59 left"))
-        #expect(WatchText.plainLine(running, clock: Clock(now: fixedNow, timeZone: utc)).dropFirst(5)
-            == WatchText.plainLine(running, clock: Clock(now: fixedNow.addingTimeInterval(1), timeZone: utc)).dropFirst(5))
+        #expect(WatchText.plainLine(running, clock: TimeInWords(now: fixedNow, timeZone: utc)).dropFirst(5)
+            == WatchText.plainLine(running, clock: TimeInWords(now: fixedNow.addingTimeInterval(1), timeZone: utc)).dropFirst(5))
     }
 
     @Test func narrowTerminalsGetShortLines() {
@@ -101,9 +101,9 @@ import Testing
     }
 
     @Test func progressBar() {
-        #expect(WatchText.progressBar(running, clock: Clock(now: at("2026-11-21T14:05:00.000Z"), timeZone: utc), width: 10) == "[░░░░░░░░░░]")
-        #expect(WatchText.progressBar(running, clock: Clock(now: at("2026-11-21T14:20:00.000Z"), timeZone: utc), width: 10) == "[█████░░░░░]")
-        #expect(WatchText.progressBar(running, clock: Clock(now: at("2026-11-21T15:20:00.000Z"), timeZone: utc), width: 10) == "[██████████]")
+        #expect(WatchText.progressBar(running, clock: TimeInWords(now: at("2026-11-21T14:05:00.000Z"), timeZone: utc), width: 10) == "[░░░░░░░░░░]")
+        #expect(WatchText.progressBar(running, clock: TimeInWords(now: at("2026-11-21T14:20:00.000Z"), timeZone: utc), width: 10) == "[█████░░░░░]")
+        #expect(WatchText.progressBar(running, clock: TimeInWords(now: at("2026-11-21T15:20:00.000Z"), timeZone: utc), width: 10) == "[██████████]")
     }
 
     @Test func endings() {
@@ -120,7 +120,7 @@ import Testing
 
 /// The week-by-week chart of `breather history`.
 @Suite struct HistoryChartTests {
-    let clock = Clock(now: fixedNow, timeZone: utc)
+    let clock = TimeInWords(now: fixedNow, timeZone: utc)
 
     func record(_ id: String, started: String, late: Bool = false, cancelled: Bool = false) -> HistoryRecord {
         let start = at(started)

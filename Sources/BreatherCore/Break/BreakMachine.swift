@@ -44,7 +44,7 @@ public struct BreakMachine: Sendable {
             effects.append(.log(LogEntry(.info, "Reminder \(plan.reminders[reminder.index].offset.offsetDescription) falls before the break began and is skipped.", fields: LogEntry.fields(of: brk).merging(["event": "reminder"]) { $1 })))
         }
         if let announce = plan.announce {
-            queue(announce, event: .announce, for: brk, tag: "announce", now: now)
+            enqueue(announce, event: .announce, for: brk, tag: "announce", now: now)
         }
         return effects + tick(now: now)
     }
@@ -77,7 +77,7 @@ public struct BreakMachine: Sendable {
         state.activeBreak = brk
         var effects: [Effect] = [.log(LogEntry(.notice, "Check-in moved by \(span) to \(Timestamp.format(brk.checkinAt)).", fields: LogEntry.fields(of: brk).merging(["event": "extend"]) { $1 }))]
         if let message = brk.plan.extend {
-            queue(message, event: .extend, for: brk, tag: "extend\(brk.extensions)", now: now)
+            enqueue(message, event: .extend, for: brk, tag: "extend\(brk.extensions)", now: now)
         }
         effects += tick(now: now)
         return effects
@@ -108,7 +108,7 @@ public struct BreakMachine: Sendable {
                 brk.reminders[position].status = .sent
                 brk.reminders[position].sentCount += 1
                 state.activeBreak = brk
-                queue(
+                enqueue(
                     Plan.Message(to: reminder.to, template: reminder.template), event: .reminder, for: brk,
                     tag: "r\(index).\(brk.reminders[position].sentCount)", due: dueAt, offset: reminder.offset.seconds,
                     reminderIndex: index, now: now
@@ -280,7 +280,7 @@ public struct BreakMachine: Sendable {
         // notification of its own, without buttons.
         if let message {
             // In `[back]`, `{late}` is how late the check-in itself was, on every attempt.
-            queue(message, event: outcome == .back ? .back : .cancel, for: brk, tag: event,
+            enqueue(message, event: outcome == .back ? .back : .cancel, for: brk, tag: event,
                   lateSince: outcome == .back ? brk.checkinAt : nil, now: now)
         }
         effects.append(.recordHistory(HistoryRecord(
@@ -293,7 +293,7 @@ public struct BreakMachine: Sendable {
     /// Puts one delivery per channel of `message` into the outbox, due now unless said.
     /// `lateSince` fixes `{late}` (and `{minutes_left}`) for every attempt, measured from that
     /// instant to now; otherwise both are rendered again at each attempt.
-    private mutating func queue(
+    private mutating func enqueue(
         _ message: Plan.Message, event: Event, for brk: Break, tag: String,
         due: Date? = nil, offset: Int? = nil, reminderIndex: Int? = nil, lateSince: Date? = nil, now: Date
     ) {

@@ -16,7 +16,7 @@ final class Engine: @unchecked Sendable {
     var machine: BreakMachine
     var configuration: Configuration
     let paths: Paths
-    let clock: any Clock
+    let clock: any WallClock
     let transport: any DeliveryTransport
     let logger: Logger
     let keeper: StateKeeper
@@ -27,7 +27,7 @@ final class Engine: @unchecked Sendable {
     var settleQueued = false
 
     init(
-        paths: Paths, configuration: Configuration, state: BreatherState, clock: any Clock,
+        paths: Paths, configuration: Configuration, state: BreatherState, clock: any WallClock,
         transport: any DeliveryTransport, logger: Logger, onStatus: @escaping @Sendable (String) -> Void,
         makeTimer: @escaping (DispatchQueue, @escaping @Sendable () -> Void) -> any WakeTimer = WallClockTimer.init
     ) {

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Everything is relative to a fixed `now` in a fixed time zone, so the formatters that use
 /// it are pure functions and can be tested with golden strings.
-struct Clock: Sendable {
+struct TimeInWords: Sendable {
     var now: Date
     var timeZone: TimeZone
     var localTime: LocalTime
@@ -18,8 +18,8 @@ struct Clock: Sendable {
 
     /// Now, in this process's time zone (`TZ`) and the locale's way of writing a time
     /// (`LC_ALL`, `LC_TIME`, `LANG`).
-    static func local(now: Date = Date()) -> Clock {
-        Clock(now: now, timeZone: .current, localTime: .current())
+    static func local(now: Date = Date()) -> TimeInWords {
+        TimeInWords(now: now, timeZone: .current, localTime: .current())
     }
 
     private var calendar: Calendar {
@@ -70,7 +70,7 @@ struct Clock: Sendable {
     /// "in 25 minutes", "3 minutes ago", "in less than a minute", "less than a minute ago".
     func relative(_ date: Date) -> String {
         let seconds = date.timeIntervalSince(now)
-        let length = Clock.length(abs(seconds))
+        let length = TimeInWords.length(abs(seconds))
         return seconds >= 0 ? "in \(length)" : "\(length) ago"
     }
 
