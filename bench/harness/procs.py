@@ -182,12 +182,15 @@ def status_kb(pid: int, field: str) -> Optional[int]:
 
 def memory_breakdown(pid: int, top: int = 6) -> dict:
     """RssAnon / RssFile (KiB), PSS from smaps_rollup, and the mappings holding the most RSS."""
-    out: dict = {"anon": status_kb(pid, "RssAnon"), "file": status_kb(pid, "RssFile"), "pss": None, "top": []}
+    out: dict = {"anon": status_kb(pid, "RssAnon"), "file": status_kb(pid, "RssFile"), "pss": None, "private": None,
+                 "top": []}
     try:
         with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
                 if line.startswith("Pss:"):
                     out["pss"] = int(line.split()[1])
+                elif line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    out["private"] = (out["private"] or 0) + int(line.split()[1])
         per: dict[str, int] = {}
         name = ""
         with open(f"/proc/{pid}/smaps") as f:
