@@ -42,6 +42,17 @@ public struct BreatherCommand: ParsableCommand {
             ManualPage.printPage()
             return
         }
+        // The command typed most, often many times a minute (a prompt, a status bar): it
+        // skips the parser, whose first run looks protocols up across the whole binary and
+        // costs a few milliseconds of a round trip that should feel instant.
+        if let json = StatusCommand.plainRequest(words) {
+            do {
+                try StatusCommand.show(json: json)
+            } catch {
+                exit(withError: error)
+            }
+            return
+        }
         do {
             var command = try parseAsRoot(words)
             try command.run()

@@ -23,6 +23,17 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Count down to the check-in until the break ends (Ctrl-C stops watching).")
     var watch = false
 
+    /// `breather`, `breather status` and `breather status --json`, recognised without the
+    /// parser: whether JSON is asked for; nil for anything else (which the parser then
+    /// handles, help and errors included).
+    static func plainRequest(_ words: [String]) -> Bool? {
+        switch words {
+        case [], ["status"]: return false
+        case ["status", "--json"]: return true
+        default: return nil
+        }
+    }
+
     func validate() throws {
         if json, watch {
             throw ValidationError("--json and --watch do not go together; choose one.")
@@ -34,6 +45,11 @@ struct StatusCommand: ParsableCommand {
             try StatusWatch().run()
             return
         }
+        try Self.show(json: json)
+    }
+
+    /// One look at the running break, as text or JSON.
+    static func show(json: Bool) throws {
         let response = try DaemonCall.ask(ControlRequest(op: .status))
         guard response.ok else {
             try DaemonCall.report(response)
