@@ -65,4 +65,10 @@ static inline int breather_sd_bus_message_read_bool(sd_bus_message *m, int *valu
     return sd_bus_message_read_basic(m, SD_BUS_TYPE_BOOLEAN, value);
 }
 
+// logind's Inhibit answers with a file descriptor (type `h`); it stays owned by the
+// message, so the caller duplicates it to keep it.
+static inline int breather_sd_bus_message_read_unix_fd(sd_bus_message *m, int *fd) {
+    return sd_bus_message_read_basic(m, SD_BUS_TYPE_UNIX_FD, fd);
+}
+
 #endif

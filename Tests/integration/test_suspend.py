@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from breather_harness import plan_toml, wait_until, write_config, write_plan
+from breather_harness import plan_toml, session_bus_config, wait_until, webhook, write_config, write_plan
 
 PYTHON = "/usr/bin/python3"
 
@@ -30,7 +30,7 @@ class SystemBus:
 
     def start(self) -> "SystemBus":
         self.processes.append(subprocess.Popen(
-            ["dbus-daemon", "--session", "--nofork", f"--address={self.address}"],
+            ["dbus-daemon", f"--config-file={session_bus_config(self.folder)}", "--nofork", f"--address={self.address}"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         ))
         wait_until(self.socket.exists, 10, "the test system bus to listen")
@@ -52,6 +52,17 @@ class SystemBus:
             "true" if going else "false",
         )
         assert result.returncode == 0, f"busctl could not emit PrepareForSleep: {result.stderr}"
+
+    def inhibitors(self) -> str:
+        """logind's list of inhibitor locks, as busctl prints it."""
+        result = self.busctl("call", "org.freedesktop.login1", "/org/freedesktop/login1",
+                             "org.freedesktop.login1.Manager", "ListInhibitors")
+        assert result.returncode == 0, f"busctl could not list the inhibitors: {result.stderr}"
+        return result.stdout
+
+    def holds_breathers_delay_lock(self) -> bool:
+        listing = self.inhibitors()
+        return '"sleep" "Breather"' in listing and '"delay"' in listing
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -89,4 +100,38 @@ def test_without_a_system_bus_the_daemon_says_so_and_runs(xdg, daemon, cli, tmp_
     daemon.extra_env["DBUS_SYSTEM_BUS_ADDRESS"] = f"unix:path={tmp_path / 'no-such-bus'}"
     daemon.start()
     wait_until(lambda: "Not listening for suspend and resume" in daemon.log_text(), 10, "breatherd to say it cannot listen for suspend")
+    assert cli("status").returncode == 0
+
+
+def test_a_delay_lock_lets_a_message_on_its_way_finish_before_sleep(xdg, server, daemon, cli, system_bus):
+    """breatherd holds a delay inhibitor lock; when logind announces sleep it lets go only
+    once the message being sent has its answer, and takes the lock again after waking."""
+    write_config(xdg, channels={"alex": webhook(server, "/alex")})
+    write_plan(xdg, "walk", plan_toml(duration="30m", announce=(["alex"], "Back at {checkin_time}.")))
+    daemon.extra_env["DBUS_SYSTEM_BUS_ADDRESS"] = system_bus.address
+    daemon.start()
+    wait_until(system_bus.holds_breathers_delay_lock, 10, "breatherd to take a delay inhibitor lock")
+
+    server.hang("/alex")
+    assert cli("start", "walk").returncode == 0
+    server.take(lambda r: r.path == "/alex", 10, "the announce to reach the receiver (and hang there)")
+    system_bus.prepare_for_sleep(True)
+    wait_until(lambda: "still on the way" in daemon.log_text(), 10, "breatherd to say a message is still on its way")
+    assert system_bus.holds_breathers_delay_lock(), "the lock was let go with a message still on its way"
+
+    server.release("/alex")
+    wait_until(lambda: not system_bus.holds_breathers_delay_lock(), 10, "the delay lock to be released once the announce is answered")
+    assert "the machine may sleep" in daemon.log_text()
+
+    system_bus.prepare_for_sleep(False)
+    wait_until(system_bus.holds_breathers_delay_lock, 10, "breatherd to take the delay lock again after waking")
+
+
+def test_with_nothing_on_its_way_sleep_is_not_held_up(xdg, daemon, cli, system_bus):
+    write_config(xdg, channels={})
+    daemon.extra_env["DBUS_SYSTEM_BUS_ADDRESS"] = system_bus.address
+    daemon.start()
+    wait_until(system_bus.holds_breathers_delay_lock, 10, "breatherd to take a delay inhibitor lock")
+    system_bus.prepare_for_sleep(True)
+    wait_until(lambda: not system_bus.holds_breathers_delay_lock(), 10, "the delay lock to be released at once")
     assert cli("status").returncode == 0

@@ -34,16 +34,31 @@ extension Engine {
 
     /// logind says the machine is going to sleep, or has woken. The wall-clock timer already
     /// fires on resume for anything that fell due; on waking this checks at once regardless.
-    func sleepChanged(goingToSleep: Bool) {
+    /// Before sleep, `release` lets it go once no delivery is on its way any more.
+    func sleepChanged(goingToSleep: Bool, release: @escaping @Sendable () -> Void) {
         run { [self] in
             if goingToSleep {
-                logger.info("The machine is going to sleep; every deadline is a wall-clock time and holds across it.", metadata: ["event": "sleep"])
+                let inFlight = machine.inFlight.count
+                logger.info(
+                    "The machine is going to sleep; every deadline is a wall-clock time and holds across it\(inFlight > 0 ? ", and \(inFlight) message\(inFlight == 1 ? " is" : "s are") still on the way" : "").",
+                    metadata: ["event": "sleep"]
+                )
+                sleepRelease = release
+                releaseSleepIfIdle()
             } else {
                 logger.notice("The machine woke from sleep; checking what fell due meanwhile.", metadata: ["event": "resume"])
                 refreshTimeZone()
                 tick()
             }
         }
+    }
+
+    /// Lets the machine sleep once nothing is on its way.
+    func releaseSleepIfIdle() {
+        guard let release = sleepRelease, machine.inFlight.isEmpty else { return }
+        sleepRelease = nil
+        release()
+        logger.info("Nothing more is on its way; the machine may sleep.", metadata: ["event": "sleep"])
     }
 
     /// A laptop that travelled: messages name the check-in in the zone in force now.

@@ -25,6 +25,8 @@ final class Engine: @unchecked Sendable {
     private let makeTimer: (DispatchQueue, @escaping @Sendable () -> Void) -> any WakeTimer
     private var timer: (any WakeTimer)?
     var settleQueued = false
+    /// Set while the machine waits to sleep: called once nothing is on its way.
+    var sleepRelease: (@Sendable () -> Void)?
 
     init(
         paths: Paths, configuration: Configuration, state: BreatherState, clock: any WallClock,
@@ -99,6 +101,7 @@ final class Engine: @unchecked Sendable {
         let jitter = Double.random(in: 0..<1)
         let transition = next.record(deliveryId: deliveryId, result: result, shown: shown, now: clock.now(), jitter: jitter)
         commit(next, transition)
+        releaseSleepIfIdle()
     }
 
     /// Keeps a change that time or a receiver caused. A promise is kept even when the disk

@@ -80,7 +80,7 @@ public enum Daemon {
         if let interval = try? SystemdNotifier.watchdogInterval() {
             WatchdogPinger.start(interval: interval, heartbeat: engine.heartbeat, notifier: notifier)
         }
-        let sleepWatcher = SleepWatcher { goingToSleep in engine.sleepChanged(goingToSleep: goingToSleep) }
+        let sleepWatcher = SleepWatcher { goingToSleep, release in engine.sleepChanged(goingToSleep: goingToSleep, release: release) }
         if let problem = sleepWatcher.start() {
             logger.info("\(problem)", metadata: ["event": "sleep"])
         }

@@ -327,6 +327,17 @@ struct SDBusMessageReader {
         return String(cString: value!)
     }
 
+    /// A file descriptor (`h`), duplicated (close-on-exec): the caller owns the result.
+    func readUnixFD() throws(SDBusFailure) -> Int32 {
+        var fd: Int32 = -1
+        try read("a file descriptor (h)") { breather_sd_bus_message_read_unix_fd($0, &fd) }
+        let owned = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+        guard owned >= 0 else {
+            throw SDBusFailure.failed(what: "Could not keep the file descriptor from the D-Bus message", errno: errno)
+        }
+        return owned
+    }
+
     /// An array of strings (`as`).
     func readStringArray() throws(SDBusFailure) -> [String] {
         guard let pointer else { throw SDBusFailure.disconnected }

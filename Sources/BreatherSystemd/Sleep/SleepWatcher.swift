@@ -2,23 +2,41 @@ import Dispatch
 import Glibc
 
 /// Tells the daemon when the machine is about to sleep and when it has woken, from logind's
-/// `PrepareForSleep` signal on the system bus.
+/// `PrepareForSleep` signal on the system bus, and holds a *delay* inhibitor lock so that the
+/// daemon can finish what is on its way (a message being sent) before the machine sleeps.
 ///
-/// Wall-clock timers already fire on resume for a deadline that passed during sleep; this is
-/// the second pair of braces: on waking, the daemon checks at once what fell due and says so
-/// in the journal. Without a system bus (a container) it stays silent and never polls, so an
-/// idle daemon stays asleep; a connection that breaks later is opened again with backoff.
+/// logind waits for delay locks only if they are held before it announces the sleep, so the
+/// lock is taken at start and again after each resume, and released once the daemon says it
+/// is done — or, at the latest, just before logind would stop waiting (`InhibitDelayMaxSec`,
+/// 5 s by default).
+///
+/// Wall-clock timers already fire on resume for a deadline that passed during sleep; on
+/// waking, the daemon checks at once what fell due and says so in the journal. Without a
+/// system bus (a container) it stays silent and never polls, so an idle daemon stays asleep;
+/// a connection that breaks later is opened again with backoff.
 public final class SleepWatcher: @unchecked Sendable {
     static let rule = "type='signal',sender='org.freedesktop.login1',interface='org.freedesktop.login1.Manager',member='PrepareForSleep',path='/org/freedesktop/login1'"
+    /// Released at the latest this long after the announcement: inside logind's default
+    /// 5 s, with room for the release to reach it.
+    static let longestDelay: DispatchTimeInterval = .milliseconds(4000)
+
+    /// Called once the daemon has nothing more on its way before sleep; safe to call from any
+    /// thread, and more than once.
+    public typealias Release = @Sendable () -> Void
 
     private let queue = DispatchQueue(label: "breather.sleep-watcher")
-    private let handler: @Sendable (_ goingToSleep: Bool) -> Void
+    private let handler: @Sendable (_ goingToSleep: Bool, _ release: @escaping Release) -> Void
     private var connection: BusConnection?
     private var retryTimer: DispatchSourceTimer?
     private var retryDelay = 1.0
+    /// The delay lock: a descriptor logind watches; closing it releases the lock.
+    private var lock: Int32 = -1
+    /// Which announcement a release belongs to, so a late release cannot drop a newer lock.
+    private var generation = 0
 
-    /// `handler` runs on the watcher's queue: true before sleep, false after waking.
-    public init(handler: @escaping @Sendable (_ goingToSleep: Bool) -> Void) {
+    /// `handler` runs on the watcher's queue: (true, release) before sleep — call `release`
+    /// when nothing more needs doing — and (false, a no-op) after waking.
+    public init(handler: @escaping @Sendable (_ goingToSleep: Bool, _ release: @escaping Release) -> Void) {
         self.handler = handler
     }
 
@@ -27,18 +45,23 @@ public final class SleepWatcher: @unchecked Sendable {
         queue.sync { connect() }
     }
 
+    /// Whether the delay lock is held now (for tests and `doctor`).
+    public var holdsDelayLock: Bool {
+        queue.sync { lock >= 0 }
+    }
+
     private func connect() -> String? {
         dispatchPrecondition(condition: .onQueue(queue))
         do throws(SDBusFailure) {
             let bus = try SDBus.openSystem()
             let connection = try BusConnection(bus: bus, queue: queue)
             connection.onBroken = { [weak self] in self?.reconnectLater() }
-            let handler = self.handler
-            try bus.addMatchAsync(SleepWatcher.rule) { reader in
-                if let goingToSleep = try? reader.readBool() { handler(goingToSleep) }
+            try bus.addMatchAsync(SleepWatcher.rule) { [weak self] reader in
+                if let goingToSleep = try? reader.readBool() { self?.prepareForSleep(goingToSleep) }
             }
             self.connection = connection
             retryDelay = 1
+            takeDelayLock()
             connection.pump()
             return nil
         } catch {
@@ -49,8 +72,61 @@ public final class SleepWatcher: @unchecked Sendable {
         }
     }
 
+    private func prepareForSleep(_ goingToSleep: Bool) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard goingToSleep else {
+            takeDelayLock()
+            handler(false, {})
+            return
+        }
+        generation += 1
+        let current = generation
+        let release: Release = { [weak self] in
+            guard let self else { return }
+            self.queue.async { self.releaseDelayLock(generation: current) }
+        }
+        queue.asyncAfter(deadline: .now() + Self.longestDelay) { [weak self] in
+            self?.releaseDelayLock(generation: current)
+        }
+        handler(true, release)
+    }
+
+    /// `Inhibit("sleep", "Breather", why, "delay") → h`, asynchronously; a failure only
+    /// means the machine may sleep with a message still on its way.
+    private func takeDelayLock() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard lock < 0, let connection else { return }
+        do throws(SDBusFailure) {
+            let call = try connection.bus.methodCall(
+                destination: "org.freedesktop.login1", path: "/org/freedesktop/login1",
+                interface: "org.freedesktop.login1.Manager", member: "Inhibit"
+            )
+            try call.append("sleep")
+            try call.append("Breather")
+            try call.append("Lets a message on its way to your partner go out before the machine sleeps.")
+            try call.append("delay")
+            try connection.bus.callAsync(call, timeout: .seconds(10)) { [weak self] result in
+                guard let self, case .success(let reader) = result, let fd = try? reader.readUnixFD() else { return }
+                if self.lock >= 0 { close(fd) } else { self.lock = fd }
+            }
+        } catch {
+            return
+        }
+    }
+
+    private func releaseDelayLock(generation released: Int) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard released == generation, lock >= 0 else { return }
+        close(lock)
+        lock = -1
+    }
+
     private func reconnectLater() {
         connection = nil
+        if lock >= 0 {
+            close(lock)
+            lock = -1
+        }
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.setEventHandler { [weak self] in
             guard let self else { return }
