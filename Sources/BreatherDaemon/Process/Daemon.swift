@@ -143,15 +143,3 @@ public enum Daemon {
         Lifetime.keep(term as AnyObject, interrupt as AnyObject, hangup as AnyObject)
     }
 }
-
-/// Holds objects for the life of the process (a Dispatch source nothing holds is cancelled).
-enum Lifetime {
-    nonisolated(unsafe) private static var kept: [AnyObject] = []
-    private static let lock = NSLock()
-
-    static func keep(_ objects: AnyObject...) {
-        lock.lock()
-        kept.append(contentsOf: objects)
-        lock.unlock()
-    }
-}
