@@ -38,30 +38,13 @@ from typing import Any, Callable, Optional
 
 import pytest
 
-from breather_harness import wait_until
+from breather_harness import session_bus_config, wait_until
 
 BUS_NAME = "org.freedesktop.Notifications"
 OBJECT = "/org/freedesktop/Notifications"
 INTERFACE = "org.freedesktop.Notifications"
 NOTIFICATION_DAEMON = "/usr/lib/notification-daemon/notification-daemon"
 SERVERS = ("dunst", "notification-daemon")
-
-# The session bus without the system's service folders: dunst and notification-daemon both
-# install a D-Bus service for org.freedesktop.Notifications, and a stock session bus would
-# start one by itself on a Notify while the test's own server is down (not ours to stop).
-SESSION_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:tmpdir=/tmp</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"""
 
 # Which Debian package gives which program, for the sentence when one is missing.
 PACKAGES = {
@@ -505,8 +488,9 @@ class Desktop:
     def start_bus(self, timeout: float = 10.0) -> None:
         address_file = self.folder / "address"
         log = self.folder / "dbus-daemon.log"
-        config = self.folder / "session-bus.conf"
-        config.write_text(SESSION_BUS_CONFIG)
+        # Without the system's service folders: dunst and notification-daemon both install a
+        # D-Bus service, and a stock session bus would start one while the test's is down.
+        config = session_bus_config(self.folder)
         with open(address_file, "wb") as out, open(log, "ab") as err:
             self.bus = subprocess.Popen(
                 [require("dbus-daemon"), f"--config-file={config}", "--nofork", "--nopidfile",
