@@ -29,6 +29,11 @@ public final class OwnedDescriptor: Sendable {
         rawValue < 0
     }
 
+    /// Gives the descriptor to the caller, who closes it from now on; -1 when already closed.
+    public func release() -> Int32 {
+        number.exchange(-1, ordering: .acquiringAndReleasing)
+    }
+
     /// Closes the descriptor the first time; later calls do nothing. `close(2)` is never
     /// retried, not even after `EINTR`: on Linux the number is released either way.
     public func close() {

@@ -11,6 +11,11 @@ public struct UnixSocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// A path or name longer than `sun_path` can hold (with its terminating NUL).
     public struct PathTooLong: Error, Hashable, Sendable, CustomStringConvertible {
         public var path: String
+
+        public init(path: String) {
+            self.path = path
+        }
+
         /// The most bytes a path may have: 107 on Linux.
         public var maximum: Int { UnixSocketAddress.maximumPathBytes }
 
