@@ -39,7 +39,8 @@ struct SystemdWrapperTests {
         var copy = handler
         copy[metadataKey: "plan"] = "other"
         #expect(handler[metadataKey: "plan"] == "cool-down")
-        let merged = LogEntry.merge(handler: handler.metadata, provider: nil, call: ["plan": "walk", "event": "announce"])
+        let merged = LogEntry.merge(
+            handler: handler.metadata, provider: nil, call: ["plan": "walk", "event": "announce"])
         #expect(merged.map(\.key) == ["event", "plan"])
         #expect(merged.map(\.value) == ["announce", "walk"])
     }
