@@ -156,8 +156,10 @@ private struct Connection {
         let micros = Int((left - Double(whole)) * 1_000_000)
         // A zero timeval would mean "wait forever".
         var value = timeval(tv_sec: whole, tv_usec: whole == 0 ? max(micros, 1000) : micros)
-        let result = Glibc.setsockopt(fd, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<timeval>.size))
-        guard result == 0 else { throw Connection.failure(path, errno) }
+        let result = SystemCall.valueOrErrno {
+            Glibc.setsockopt(fd, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<timeval>.size))
+        }
+        if case .failure(let error) = result { throw Connection.failure(path, error.rawValue) }
     }
 
     /// Writes every byte, continuing after short writes and interruptions (an interrupted

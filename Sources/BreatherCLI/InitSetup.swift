@@ -337,11 +337,12 @@ struct InitSetup: Sendable {
             switch Self.writeNew(path, file.contents) {
             case nil:
                 outcome.written.append(file.path)
-            case .some(Errno(EEXIST)) where file.keepIfPresent:
+            case .some(.exists) where file.keepIfPresent:
                 outcome.kept.append(file.path)
             case let error?:
                 throw InitFailure(
-                    "breather init could not write \(path) (\(error)); check that folder's permissions and run it again.")
+                    "breather init could not write \(path) (\(error)); "
+                        + "check that folder's permissions and run it again.")
             }
         }
         return outcome
@@ -373,9 +374,9 @@ struct InitSetup: Sendable {
             return
         }
         try makeFolder((path as NSString).deletingLastPathComponent)
-        if mkdir(path, 0o700) != 0, errno != EEXIST {
+        if case .failure(let error) = SystemCall.valueOrErrno({ mkdir(path, 0o700) }), error != .exists {
             throw InitFailure(
-                "breather init could not make the folder \(path) (\(Errno.current)); "
+                "breather init could not make the folder \(path) (\(error)); "
                     + "check the permissions of the folder above it.")
         }
     }

@@ -81,8 +81,8 @@ public enum AtomicFile {
         var current = ""
         for component in path.split(separator: "/") {
             current += "/" + component
-            if mkdir(current, mode) != 0, errno != EEXIST {
-                throw FileError(code: .createDirectory, path: current, errno: errno)
+            if case .failure(let error) = SystemCall.valueOrErrno({ mkdir(current, mode) }), error != .exists {
+                throw FileError(code: .createDirectory, path: current, errno: error.rawValue)
             }
         }
     }

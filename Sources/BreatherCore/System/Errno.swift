@@ -40,5 +40,6 @@ public struct Errno: Error, Hashable, Sendable, RawRepresentable, CustomStringCo
     public static let interrupted = Errno(EINTR)
     public static let wouldBlock = Errno(EAGAIN)
     public static let noSuchFile = Errno(ENOENT)
+    public static let exists = Errno(EEXIST)
     public static let nameTooLong = Errno(ENAMETOOLONG)
 }
