@@ -98,60 +98,54 @@ public struct ControlClient: Sendable {
     }
 }
 
-/// One connected socket file descriptor, with every call retried on `EINTR` and bounded by a deadline.
+/// One connected socket, with every call retried on `EINTR` and bounded by a deadline.
 private struct Connection {
-    let fd: Int32
+    let socket: OwnedDescriptor
     let path: String
     let deadline: Date
     let timeout: TimeInterval
+
+    var fd: Int32 { socket.rawValue }
 
     init(path: String, deadline: Date, timeout: TimeInterval) throws(ControlClientError) {
         self.path = path
         self.deadline = deadline
         self.timeout = timeout
 
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard bytes.count < capacity else {
+        let address: UnixSocketAddress
+        do {
+            address = try UnixSocketAddress(path: path)
+        } catch {
             throw ControlClientError(
                 code: .socketPathTooLong,
-                message: "The socket path \(path) is longer than a Unix socket allows (\(capacity - 1) bytes); set XDG_RUNTIME_DIR to a shorter folder."
+                message: "The socket path \(path) is longer than a Unix socket allows (\(error.maximum) bytes); "
+                    + "set XDG_RUNTIME_DIR to a shorter folder."
             )
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
+        do {
+            socket = try UnixSocketAddress.streamSocket()
+        } catch {
+            throw Connection.failure(path, error.rawValue)
         }
-
-        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Connection.failure(path, errno) }
-        self.fd = fd
 
         // SO_SNDTIMEO also bounds connect() on a Unix socket whose backlog is full.
         do throws(ControlClientError) {
             try setTimeout(SO_SNDTIMEO)
             try setTimeout(SO_RCVTIMEO)
-            let length = socklen_t(MemoryLayout<sockaddr_un>.size)
-            while true {
-                let result = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
-                }
-                if result == 0 { break }
-                let code = errno
-                if code == EINTR { continue }
-                if code == EISCONN { break }
-                throw Connection.failure(path, code, timeout: timeout)
+            do {
+                try address.connect(fd)
+            } catch {
+                // EISCONN: a connect interrupted and retried had already got through.
+                if error != Errno(EISCONN) { throw Connection.failure(path, error.rawValue, timeout: timeout) }
             }
         } catch {
-            Glibc.close(fd)
+            socket.close()
             throw error
         }
     }
 
     func close() {
-        Glibc.close(fd)
+        socket.close()
     }
 
     /// Sets a send or receive timeout to what is left until the deadline.
@@ -162,25 +156,28 @@ private struct Connection {
         let micros = Int((left - Double(whole)) * 1_000_000)
         // A zero timeval would mean "wait forever".
         var value = timeval(tv_sec: whole, tv_usec: whole == 0 ? max(micros, 1000) : micros)
-        let result = Glibc.setsockopt(fd, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<timeval>.size))
-        guard result == 0 else { throw Connection.failure(path, errno) }
+        let result = SystemCall.valueOrErrno {
+            Glibc.setsockopt(fd, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<timeval>.size))
+        }
+        if case .failure(let error) = result { throw Connection.failure(path, error.rawValue) }
     }
 
-    /// Writes every byte, continuing after short writes and interruptions.
+    /// Writes every byte, continuing after short writes and interruptions (an interrupted
+    /// send starts again with the timeout set to what is left).
     func write(_ bytes: [UInt8]) throws(ControlClientError) {
         var sent = 0
         while sent < bytes.count {
             try setTimeout(SO_SNDTIMEO)
-            let result = bytes.withUnsafeBytes { raw in
-                Glibc.send(fd, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
+            let result = SystemCall.valueOrErrno(retryOnInterrupt: false) {
+                bytes.withUnsafeBytes { raw in
+                    Glibc.send(fd, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
+                }
             }
-            if result >= 0 {
-                sent += result
-                continue
+            switch result {
+            case .success(let count): sent += count
+            case .failure(.interrupted): continue
+            case .failure(let error): throw Connection.failure(path, error.rawValue, timeout: timeout)
             }
-            let code = errno
-            if code == EINTR { continue }
-            throw Connection.failure(path, code, timeout: timeout)
         }
     }
 
@@ -190,13 +187,16 @@ private struct Connection {
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
             try setTimeout(SO_RCVTIMEO)
-            let count = buffer.withUnsafeMutableBytes { raw in
-                Glibc.recv(fd, raw.baseAddress!, raw.count, 0)
+            let result = SystemCall.valueOrErrno(retryOnInterrupt: false) {
+                buffer.withUnsafeMutableBytes { raw in
+                    Glibc.recv(fd, raw.baseAddress!, raw.count, 0)
+                }
             }
-            if count < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                throw Connection.failure(path, code, timeout: timeout)
+            let count: Int
+            switch result {
+            case .success(let value): count = value
+            case .failure(.interrupted): continue
+            case .failure(let error): throw Connection.failure(path, error.rawValue, timeout: timeout)
             }
             if count == 0 { break }
             let chunk = buffer[0..<count]
@@ -246,11 +246,9 @@ private struct Connection {
                 message: ControlClientError.interruptedSentence
             )
         default:
-            let reason = String(cString: strerror(code))
-            let lowered = reason.prefix(1).lowercased() + reason.dropFirst()
             return ControlClientError(
                 code: .connectionFailed,
-                message: "breather could not talk to breatherd at \(path) (\(lowered))."
+                message: "breather could not talk to breatherd at \(path) (\(Errno(code)))."
             )
         }
     }

@@ -3,6 +3,7 @@ import BreatherSystemd
 import Dispatch
 import Foundation
 import Glibc
+import Synchronization
 
 /// One line of `breather doctor`: ok, a problem with what to do, or a check that was not made.
 struct DoctorFinding: Hashable, Sendable {
@@ -196,11 +197,13 @@ struct DoctorChecks {
         for (key, file) in [("token_file", webhook.tokenFile), ("url_file", webhook.urlFile)] {
             guard let file else { continue }
             let path = paths.resolveInConfig(file)
-            var info = stat()
-            guard stat(path, &info) == 0 else {
-                return .problem(subject, "its \(key) \(path) cannot be read (\(DoctorChecks.errorText(errno))); create it with the secret in it and `chmod 600` it.")
-            }
-            guard info.st_mode & 0o077 == 0 else {
+            switch SecretFileMode(path: path) {
+            case .private:
+                break
+            case .unreadable(let error):
+                return .problem(subject,
+                    "its \(key) \(path) cannot be read (\(error)); create it with the secret in it and `chmod 600` it.")
+            case .openToOthers:
                 return .problem(subject, "its \(key) \(path) may be read by other users; run `chmod 600 \(path)`.")
             }
         }
@@ -259,28 +262,18 @@ struct DoctorChecks {
         guard let entry = getpwuid(getuid()), let name = entry.pointee.pw_name else { return nil }
         return String(cString: name)
     }
-
-    static func errorText(_ code: Int32) -> String {
-        let reason = String(cString: strerror(code))
-        return reason.prefix(1).lowercased() + reason.dropFirst()
-    }
 }
 
 /// The answer of a lookup running on its own thread.
-private final class ResolveResult: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: String?
+private final class ResolveResult: Sendable {
+    private let value = Mutex<String?>(nil)
 
     func set(_ text: String?) {
-        lock.lock()
-        value = text
-        lock.unlock()
+        value.withLock { $0 = text }
     }
 
     func get() -> String? {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
+        value.withLock { $0 }
     }
 }
 
@@ -288,30 +281,20 @@ private final class ResolveResult: @unchecked Sendable {
 enum UnixProbe {
     /// Nil when `path` (a leading `@` for an abstract name) accepts a connection, else why not.
     static func connect(_ path: String) -> String? {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        var bytes = Array(path.utf8)
-        let abstract = bytes.first == UInt8(ascii: "@")
-        if abstract { bytes[0] = 0 }
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard bytes.count < capacity else { return "the path is too long" }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
+        guard let address = try? UnixSocketAddress(pathOrAbstractName: path) else { return "the path is too long" }
+        let socket: OwnedDescriptor
+        do {
+            socket = try UnixSocketAddress.streamSocket()
+        } catch {
+            return error.description
         }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return DoctorChecks.errorText(errno) }
-        defer { close(fd) }
         var limit = timeval(tv_sec: 2, tv_usec: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        let length = socklen_t(abstract ? MemoryLayout<sa_family_t>.size + bytes.count : MemoryLayout<sockaddr_un>.size)
-        while true {
-            let result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
-            }
-            if result == 0 { return nil }
-            if errno == EINTR { continue }
-            return DoctorChecks.errorText(errno)
+        _ = setsockopt(socket.rawValue, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        do {
+            try address.connect(socket.rawValue)
+            return nil
+        } catch {
+            return error.description
         }
     }
 }

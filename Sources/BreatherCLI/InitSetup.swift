@@ -335,12 +335,14 @@ struct InitSetup: Sendable {
             let path = Paths.join(directory, file.path)
             try Self.makeFolder((path as NSString).deletingLastPathComponent)
             switch Self.writeNew(path, file.contents) {
-            case 0:
+            case nil:
                 outcome.written.append(file.path)
-            case EEXIST where file.keepIfPresent:
+            case .some(.exists) where file.keepIfPresent:
                 outcome.kept.append(file.path)
-            case let code:
-                throw InitFailure("breather init could not write \(path) (\(Self.reason(code))); check that folder's permissions and run it again.")
+            case let error?:
+                throw InitFailure(
+                    "breather init could not write \(path) (\(error)); "
+                        + "check that folder's permissions and run it again.")
             }
         }
         return outcome
@@ -372,35 +374,38 @@ struct InitSetup: Sendable {
             return
         }
         try makeFolder((path as NSString).deletingLastPathComponent)
-        if mkdir(path, 0o700) != 0, errno != EEXIST {
-            throw InitFailure("breather init could not make the folder \(path) (\(reason(errno))); check the permissions of the folder above it.")
+        if case .failure(let error) = SystemCall.valueOrErrno({ mkdir(path, 0o700) }), error != .exists {
+            throw InitFailure(
+                "breather init could not make the folder \(path) (\(error)); "
+                    + "check the permissions of the folder above it.")
         }
     }
 
-    /// Creates `path` with mode 0600 only if nothing is there; 0 or the errno.
-    private static func writeNew(_ path: String, _ text: String) -> Int32 {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return errno }
+    /// Creates `path` with mode 0600 only if nothing is there; nil, or why not.
+    private static func writeNew(_ path: String, _ text: String) -> Errno? {
+        let fd: Int32
+        switch SystemCall.valueOrErrno({ open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }) {
+        case .success(let opened): fd = opened
+        case .failure(let error): return error
+        }
         defer { close(fd) }
         let bytes = Array(text.utf8)
         var sent = 0
         while sent < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + sent, $0.count - sent) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                unlink(path)
-                return code
+            let written = SystemCall.valueOrErrno {
+                bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + sent, $0.count - sent) }
             }
-            sent += count
+            switch written {
+            case .success(let count):
+                sent += count
+            case .failure(let error):
+                unlink(path)
+                return error
+            }
         }
-        guard fsync(fd) == 0 || errno == EINVAL else { return errno }
-        return 0
-    }
-
-    static func reason(_ code: Int32) -> String {
-        let text = String(cString: strerror(code))
-        return text.prefix(1).lowercased() + text.dropFirst()
+        // A file system that cannot sync (EINVAL) still has the file.
+        if case .failure(let error) = SystemCall.valueOrErrno({ fsync(fd) }), error != Errno(EINVAL) { return error }
+        return nil
     }
 }
 

@@ -1,3 +1,4 @@
+import BreatherCore
 import Glibc
 
 /// A libsystemd call failed. libsystemd returns `-errno`; `errno` keeps the positive value.
@@ -34,7 +35,6 @@ public struct SystemdError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Builds an error from a negative libsystemd return value: "<what>: <strerror>."
     static func fromReturn(_ result: Int32, _ code: Code, _ what: String) -> SystemdError {
         let number = result < 0 ? -result : result
-        let reason = String(cString: strerror(number))
-        return SystemdError(code: code, errno: number, message: "\(what): \(reason).")
+        return SystemdError(code: code, errno: number, message: "\(what): \(Errno(number).systemText).")
     }
 }

@@ -2,6 +2,7 @@ import BreatherCore
 @testable import BreatherCLI
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 
 /// A one-connection Unix socket server in a temporary folder, answering with canned bytes.
@@ -9,13 +10,11 @@ final class FakeDaemon: @unchecked Sendable {
     let directory: String
     let path: String
     private let listener: Int32
-    private let lock = NSLock()
-    private var _received: [UInt8] = []
+    private let _received = Mutex<[UInt8]>([])
     private let done = DispatchSemaphore(value: 0)
 
     var received: String {
-        lock.lock(); defer { lock.unlock() }
-        return String(decoding: _received, as: UTF8.self)
+        String(decoding: _received.withLock { $0 }, as: UTF8.self)
     }
 
     /// - Parameter answer: what to write back after reading the request's line, in pieces
@@ -25,18 +24,9 @@ final class FakeDaemon: @unchecked Sendable {
         directory = NSTemporaryDirectory() + "breather-cli-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = directory + "/control.sock"
-        listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, listen(listener, 1) == 0 else { throw POSIXError(.EADDRINUSE) }
+        listener = try UnixSocketAddress.streamSocket().release()
+        try UnixSocketAddress(path: path).bind(listener)
+        guard listen(listener, 1) == 0 else { throw POSIXError(.EADDRINUSE) }
         let listening = self.listener
         Thread.detachNewThread { [self] in
             let connection = accept(listening, nil, nil)
@@ -52,7 +42,7 @@ final class FakeDaemon: @unchecked Sendable {
                 if count <= 0 { break }
                 line += buffer[0..<count]
             }
-            lock.lock(); _received = line; lock.unlock()
+            _received.withLock { $0 = line }
             if hold > 0 { Thread.sleep(forTimeInterval: hold) }
             for piece in answer ?? [] {
                 _ = piece.utf8CString.withUnsafeBufferPointer { write(connection, $0.baseAddress!, $0.count - 1) }

@@ -1,4 +1,5 @@
 import Foundation
+import BreatherCore
 import Glibc
 import Synchronization
 
@@ -28,7 +29,7 @@ final class DesktopTestBus {
     init() throws {
         var template = Array((FileManager.default.temporaryDirectory.path + "/breather-desktop-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
-            throw TestBusError("Could not create a temporary folder: \(String(cString: strerror(errno))).")
+            throw TestBusError("Could not create a temporary folder: \(Errno.current.systemText).")
         }
         directory = String(cString: made)
     }

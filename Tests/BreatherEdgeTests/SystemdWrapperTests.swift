@@ -1,3 +1,4 @@
+import BreatherCore
 @testable import BreatherSystemd
 import Glibc
 import Logging
@@ -25,30 +26,42 @@ struct SystemdWrapperTests {
     }
 
     @Test func theStderrLineCarriesLevelMessageAndMetadata() {
-        let line = StderrLogHandler.line(
+        let line = LogEntry(
             identifier: "breatherd", level: .warning, message: "Delivery failed\nretrying",
-            fields: [(key: "channel", value: "alex"), (key: "error", value: "Timeout was reached (curl error 28).")])
+            fields: [(key: "channel", value: "alex"), (key: "error", value: "Timeout was reached (curl error 28).")]
+        ).standardErrorLine
         #expect(line == #"breatherd[warning]: Delivery failed\nretrying channel=alex error="Timeout was reached (curl error 28).""# + "\n")
     }
 
     @Test func handlerMetadataIsAValueAndCallMetadataWins() {
-        var handler = JournalLogHandler(identifier: "breatherd")
+        var handler = BreatherLogHandler(identifier: "breatherd", sink: .journal)
         handler[metadataKey: "plan"] = "cool-down"
         var copy = handler
         copy[metadataKey: "plan"] = "other"
         #expect(handler[metadataKey: "plan"] == "cool-down")
-        let merged = LogMetadataFlattening.merge(handler: handler.metadata, provider: nil, call: ["plan": "walk", "event": "announce"])
+        let merged = LogEntry.merge(
+            handler: handler.metadata, provider: nil, call: ["plan": "walk", "event": "announce"])
         #expect(merged.map(\.key) == ["event", "plan"])
         #expect(merged.map(\.value) == ["announce", "walk"])
     }
 
     @Test func theFactoryPicksTheJournalOnlyWhenItListens() {
-        let handler = JournalLogHandler.factory(identifier: "breatherd")("test")
-        if Journal.isAvailable {
-            #expect(handler is JournalLogHandler)
-        } else {
-            #expect(handler is StderrLogHandler)
-        }
+        let handler = BreatherLogHandler.factory(identifier: "breatherd")("test") as? BreatherLogHandler
+        #expect(handler?.sink == (Journal.isAvailable ? .journal : .standardError))
+    }
+
+    @Test func bothSinksGetTheSameMergedFieldsAndTheJournalNamesThem() {
+        let provider = Logger.MetadataProvider { ["plan": "provided", "attempt": "2"] }
+        var handler = BreatherLogHandler(identifier: "breatherd", sink: .standardError, metadataProvider: provider)
+        handler[metadataKey: "break-id"] = "b1"
+        let event = LogEvent(
+            level: .notice, message: "Sent.", metadata: ["plan": "walk"], source: "test",
+            file: "F.swift", function: "f()", line: 7)
+        let entry = LogEntry(identifier: "breatherd", event: event, metadata: handler.metadata, provider: provider)
+        #expect(entry.fields.map(\.key) == ["attempt", "break-id", "plan"])
+        #expect(entry.fields.map(\.value) == ["2", "b1", "walk"])
+        #expect(entry.journalFields.map(\.name) == ["BREATHER_ATTEMPT", "BREATHER_BREAK_ID", "BREATHER_PLAN"])
+        #expect(entry.standardErrorLine == "breatherd[notice]: Sent. attempt=2 break-id=b1 plan=walk\n")
     }
 
     @Test func withoutSocketActivationThereAreNoInheritedSockets() throws {
@@ -60,21 +73,10 @@ struct SystemdWrapperTests {
 
     @Test func recognisesAListeningUnixStreamSocket() throws {
         let path = "/tmp/breather-edge-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        #expect(fd >= 0)
-        defer {
-            close(fd)
-            unlink(path)
-        }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            path.utf8CString.withUnsafeBytes { raw.copyMemory(from: $0) }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        #expect(bound == 0)
+        let socket = try UnixSocketAddress.streamSocket()
+        let fd = socket.rawValue
+        defer { unlink(path) }
+        try UnixSocketAddress(path: path).bind(fd)
         #expect(try ListenFDs.isListeningUnixStreamSocket(fd) == false)  // bound, not listening yet
         #expect(listen(fd, 4) == 0)
         #expect(try ListenFDs.isListeningUnixStreamSocket(fd))

@@ -12,9 +12,13 @@ public enum AtomicFile {
     /// then is no "not written": it is returned instead, for a warning that a power cut could
     /// still undo the rename.
     @discardableResult
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(FileError) -> FileError? {
+    public static func write(
+        _ bytes: [UInt8], to path: String, mode: mode_t = 0o600
+    ) throws(FileError) -> FileError? {
         let temporary = path + ".tmp"
-        let fd = try retrying(.open, path: temporary) { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        let fd = try retrying(.open, path: temporary) {
+            open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        }
         do throws(FileError) {
             try writeAll(fd, bytes, path: temporary)
             try retrying(.sync, path: temporary) { fsync(fd) }
@@ -54,16 +58,19 @@ public enum AtomicFile {
 
     /// Reads a whole file; nil when it does not exist.
     public static func read(_ path: String) throws(FileError) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw FileError(code: .read, path: path, errno: errno)
+        let fd: Int32
+        switch SystemCall.valueOrErrno({ open(path, O_RDONLY | O_CLOEXEC) }) {
+        case .success(let opened): fd = opened
+        case .failure(.noSuchFile): return nil
+        case .failure(let error): throw FileError(code: .read, path: path, errno: error.rawValue)
         }
         defer { close(fd) }
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let count = try retrying(.read, path: path) { buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
+            let count = try retrying(.read, path: path) {
+                buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            }
             if count == 0 { return result }
             result.append(contentsOf: buffer[0..<Int(count)])
         }
@@ -74,8 +81,8 @@ public enum AtomicFile {
         var current = ""
         for component in path.split(separator: "/") {
             current += "/" + component
-            if mkdir(current, mode) != 0, errno != EEXIST {
-                throw FileError(code: .createDirectory, path: current, errno: errno)
+            if case .failure(let error) = SystemCall.valueOrErrno({ mkdir(current, mode) }), error != .exists {
+                throw FileError(code: .createDirectory, path: current, errno: error.rawValue)
             }
         }
     }
@@ -92,20 +99,21 @@ public enum AtomicFile {
 
     private static func syncDirectory(of path: String) throws(FileError) {
         let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError(code: .sync, path: directory, errno: errno) }
+        let fd = try retrying(.sync, path: directory) {
+            open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        }
         defer { close(fd) }
         try retrying(.sync, path: directory) { fsync(fd) }
     }
 
     /// Runs a system call again while it is interrupted; turns -1 into a `FileError`.
     @discardableResult
-    private static func retrying<T: BinaryInteger>(_ code: FileError.Code, path: String, _ call: () -> T) throws(FileError) -> T {
-        while true {
-            let result = call()
-            if result >= 0 { return result }
-            if errno == EINTR { continue }
-            throw FileError(code: code, path: path, errno: errno)
+    private static func retrying<T: FixedWidthInteger>(
+        _ code: FileError.Code, path: String, _ call: () -> T
+    ) throws(FileError) -> T {
+        switch SystemCall.valueOrErrno(call) {
+        case .success(let value): return value
+        case .failure(let error): throw FileError(code: code, path: path, errno: error.rawValue)
         }
     }
 }

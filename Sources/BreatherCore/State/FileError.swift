@@ -24,19 +24,6 @@ public struct FileError: Error, Hashable, Sendable, CustomStringConvertible {
         case .read: verb = "read"
         case .createDirectory: verb = "create the folder"
         }
-        return "Could not \(verb) \(path): \(FileError.reason(errno))."
-    }
-
-    /// The system's words for an errno, lower-cased to sit inside a sentence.
-    static func reason(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        let message = String(cString: text)
-        return message.prefix(1).lowercased() + message.dropFirst()
+        return "Could not \(verb) \(path): \(Errno(errno))."
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

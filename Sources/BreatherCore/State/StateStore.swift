@@ -60,7 +60,9 @@ public struct StateStore: Sendable {
         if rename(path, aside) == 0 {
             return "The state file \(path) could not be used because \(reason); it was moved to \(aside) and breatherd started with an empty state."
         }
-        return "The state file \(path) could not be used because \(reason), and could not be moved aside (\(FileError.reason(errno))); breatherd started with an empty state."
+        let why = Errno.current
+        return "The state file \(path) could not be used because \(reason), and could not be moved aside (\(why)); "
+            + "breatherd started with an empty state."
     }
 
     static func describe(_ error: Error) -> String {

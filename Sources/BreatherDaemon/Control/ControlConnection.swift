@@ -9,14 +9,15 @@ import Glibc
 /// to the handler, writes the answer off the reading queue.
 ///
 /// A line over the size limit, a malformed request, or silence for `idleTimeout` seconds
-/// ends the connection; none of that holds up any other client. All state is touched on
-/// `queue` only; the descriptor is closed once, by the read source's cancel handler, after
-/// any write in progress has finished.
+/// ends the connection; none of that holds up any other client. Used only on `queue` (each
+/// entry point checks it); the descriptor is closed once, by the read source's cancel
+/// handler, after any write in progress has finished.
 final class ControlConnection: @unchecked Sendable {
     typealias Handler = @Sendable (ControlRequest, @escaping @Sendable (ControlResponse) -> Void) -> Void
 
     static let idleTimeout = 30
 
+    private let descriptor: OwnedDescriptor
     private let fd: Int32
     private let queue: DispatchQueue
     private let handler: Handler
@@ -35,7 +36,11 @@ final class ControlConnection: @unchecked Sendable {
     private var peerDone = false
     private var closed = false
 
-    init(fd: Int32, queue: DispatchQueue, handler: @escaping Handler, onClose: @escaping @Sendable (ControlConnection) -> Void) {
+    init(
+        fd: Int32, queue: DispatchQueue, handler: @escaping Handler,
+        onClose: @escaping @Sendable (ControlConnection) -> Void
+    ) {
+        self.descriptor = OwnedDescriptor(fd)
         self.fd = fd
         self.queue = queue
         self.handler = handler
@@ -44,11 +49,11 @@ final class ControlConnection: @unchecked Sendable {
 
     /// Starts reading. Called on `queue`.
     func start() {
+        dispatchPrecondition(condition: .onQueue(queue))
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        let fd = self.fd
         source.setEventHandler { [weak self] in self?.readAvailable() }
         source.setCancelHandler { [self] in
-            Glibc.close(fd)
+            descriptor.close()
             onClose(self)
         }
         self.source = source
@@ -59,24 +64,33 @@ final class ControlConnection: @unchecked Sendable {
             self.close()
         }
         idleTimer = timer
-        timer.schedule(deadline: .now() + .seconds(ControlConnection.idleTimeout), repeating: .seconds(ControlConnection.idleTimeout))
+        let idle = DispatchTimeInterval.seconds(ControlConnection.idleTimeout)
+        timer.schedule(deadline: .now() + idle, repeating: idle)
         timer.resume()
     }
 
     /// Answers with an error and closes; for refusals and bad requests. Called on `queue`.
     func refuse(_ error: ControlError) {
+        dispatchPrecondition(condition: .onQueue(queue))
         busy = true
         suspendReading()
         write(ControlResponse(ok: false, error: error), thenClose: true)
     }
 
     private func readAvailable() {
+        dispatchPrecondition(condition: .onQueue(queue))
         var chunk = [UInt8](repeating: 0, count: 16384)
         while !closed, !suspended {
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                if errno != EAGAIN, errno != EWOULDBLOCK { close() }
+            let received = SystemCall.valueOrErrno {
+                chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            }
+            let count: Int
+            switch received {
+            case .success(let value):
+                count = value
+            case .failure(let error):
+                // EWOULDBLOCK is EAGAIN on Linux: nothing more to read now.
+                if error != .wouldBlock { close() }
                 return
             }
             if count == 0 {
@@ -87,17 +101,20 @@ final class ControlConnection: @unchecked Sendable {
                 return
             }
             buffer.append(contentsOf: chunk[0..<count])
-            idleTimer?.schedule(deadline: .now() + .seconds(ControlConnection.idleTimeout), repeating: .seconds(ControlConnection.idleTimeout))
+            let idle = DispatchTimeInterval.seconds(ControlConnection.idleTimeout)
+            idleTimer?.schedule(deadline: .now() + idle, repeating: idle)
             processBuffer()
         }
     }
 
     private func processBuffer() {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard !busy, !closed else { return }
         guard let newline = buffer.firstIndex(of: 10) else {
             if buffer.count > ControlRequest.maximumLineBytes {
                 buffer.removeAll()
-                refuse(ControlError(code: .badRequest, message: "The request is longer than \(ControlRequest.maximumLineBytes) bytes."))
+                let limit = ControlRequest.maximumLineBytes
+                refuse(ControlError(code: .badRequest, message: "The request is longer than \(limit) bytes."))
             }
             return
         }
@@ -118,6 +135,7 @@ final class ControlConnection: @unchecked Sendable {
     /// Writes the answer on the connection's writer queue (a client that does not read
     /// blocks only that write, bounded in time), then reads on or closes. Called on `queue`.
     private func write(_ response: ControlResponse, thenClose: Bool) {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard !closed else { return finishClose() }
         let data = (try? BreatherJSON.encoder().encode(response)) ?? Data(#"{"ok":false,"v":1}"#.utf8)
         let fd = self.fd
@@ -152,6 +170,7 @@ final class ControlConnection: @unchecked Sendable {
 
     /// Called on `queue`. Safe to call more than once.
     func close() {
+        dispatchPrecondition(condition: .onQueue(queue))
         closed = true
         finishClose()
     }

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// The control socket: accepts connections, refuses peers of another user, and hands each
-/// request line to the handler.
+/// request line to the handler. After `start()`, used only on `queue` (with its connections).
 final class ControlServer: @unchecked Sendable {
     static let maximumConnections = 256
 
@@ -30,16 +30,21 @@ final class ControlServer: @unchecked Sendable {
     }
 
     private func acceptAll() {
+        dispatchPrecondition(condition: .onQueue(queue))
         while let fd = UnixSocket.accept(listener) {
             let connection = ControlConnection(fd: fd, queue: queue, handler: handler) { [weak self] closed in
-                self?.connections.removeValue(forKey: ObjectIdentifier(closed))
+                guard let self else { return }
+                dispatchPrecondition(condition: .onQueue(self.queue))
+                self.connections.removeValue(forKey: ObjectIdentifier(closed))
             }
             connections[ObjectIdentifier(connection)] = connection
             connection.start()
             if UnixSocket.peerUID(fd) != owner {
-                connection.refuse(ControlError(code: .badRequest, message: "This breatherd belongs to another user and answers only its owner."))
+                connection.refuse(ControlError(
+                    code: .badRequest, message: "This breatherd belongs to another user and answers only its owner."))
             } else if connections.count > ControlServer.maximumConnections {
-                connection.refuse(ControlError(code: .badRequest, message: "breatherd has too many open connections; try again in a moment."))
+                connection.refuse(ControlError(
+                    code: .badRequest, message: "breatherd has too many open connections; try again in a moment."))
             }
         }
     }

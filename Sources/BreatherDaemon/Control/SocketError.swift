@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import BreatherCore
 
 /// A socket call that failed: which call, on what, and the system's reason, in one sentence.
 struct SocketError: Error, CustomStringConvertible {
@@ -13,10 +11,11 @@ struct SocketError: Error, CustomStringConvertible {
     var errno: Int32
 
     var description: String {
-        let reason = String(cString: strerror(errno))
+        let reason = Errno(errno).systemText
         switch code {
         case .pathTooLong:
-            return "The socket path \(path) is longer than a Unix socket address allows (107 bytes); set XDG_RUNTIME_DIR to a shorter folder."
+            let tooLong = UnixSocketAddress.PathTooLong(path: path).description.dropLast()
+            return "\(tooLong); set XDG_RUNTIME_DIR to a shorter folder."
         case .alreadyRunning:
             return "Another breatherd is already answering on \(path); stop it first, or talk to it with `breather status`."
         case .directory:

@@ -1,61 +1,54 @@
+import BreatherCore
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Thin wrappers over the socket calls the control server needs: each retries on EINTR and
-/// reports failure as a `SocketError`.
+/// The socket calls the control server needs, over the system layer (`SystemCall`,
+/// `UnixSocketAddress`, `OwnedDescriptor`): each retries on EINTR and reports failure as a
+/// `SocketError`.
 enum UnixSocket {
-    /// Fills a `sockaddr_un` for `path` and runs `body` with it.
-    static func withAddress<T>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) throws(SocketError) -> T {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard bytes.count < capacity else { throw SocketError(code: .pathTooLong, path: path, errno: ENAMETOOLONG) }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    /// The address for `path`, or `.pathTooLong` when `sun_path` cannot hold it.
+    static func address(_ path: String) throws(SocketError) -> UnixSocketAddress {
+        do {
+            return try UnixSocketAddress(path: path)
+        } catch {
+            throw SocketError(code: .pathTooLong, path: path, errno: ENAMETOOLONG)
         }
     }
 
     /// Binds and listens at `path` with mode 0600. A stale socket file left by a daemon that
     /// died is replaced; one that still answers means another daemon runs.
     static func listen(at path: String) throws(SocketError) -> Int32 {
-        if isAnswering(path) { throw SocketError(code: .alreadyRunning, path: path, errno: EADDRINUSE) }
+        let address = try address(path)
+        if isAnswering(address) { throw SocketError(code: .alreadyRunning, path: path, errno: EADDRINUSE) }
         unlink(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw SocketError(code: .socket, path: path, errno: errno) }
+        let socket: OwnedDescriptor
+        do {
+            socket = try UnixSocketAddress.streamSocket()
+        } catch {
+            throw SocketError(code: .socket, path: path, errno: error.rawValue)
+        }
         // umask rather than a chmod after bind: there is no moment at which others may connect.
         let previous = umask(0o177)
-        let bound = try withAddress(path) { bind(fd, $0, $1) }
-        let bindErrno = errno
+        let bound = Result { () throws(Errno) in try address.bind(socket.rawValue) }
         umask(previous)
-        guard bound == 0 else {
-            close(fd)
-            throw SocketError(code: .bind, path: path, errno: bindErrno)
+        if case .failure(let error) = bound {
+            throw SocketError(code: .bind, path: path, errno: error.rawValue)
         }
         chmod(path, 0o600)
         // SOMAXCONN, as systemd's socket unit uses: a burst of clients (a script, completions,
         // `status --watch` in several terminals) waits in the queue instead of being refused.
-        guard Glibc.listen(fd, SOMAXCONN) == 0 else {
-            let code = errno
-            close(fd)
-            throw SocketError(code: .listen, path: path, errno: code)
+        if case .failure(let error) = SystemCall.valueOrErrno({ Glibc.listen(socket.rawValue, SOMAXCONN) }) {
+            throw SocketError(code: .listen, path: path, errno: error.rawValue)
         }
-        setNonBlocking(fd)
-        return fd
+        setNonBlocking(socket.rawValue)
+        return socket.release()
     }
 
-    /// Whether something accepts connections at `path` now.
-    static func isAnswering(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        let result = (try? withAddress(path) { connect(fd, $0, $1) }) ?? -1
-        return result == 0
+    /// Whether something accepts connections at `address` now.
+    static func isAnswering(_ address: UnixSocketAddress) -> Bool {
+        guard let socket = try? UnixSocketAddress.streamSocket() else { return false }
+        return (try? address.connect(socket.rawValue)) != nil
     }
 
     static func setNonBlocking(_ fd: Int32) {
@@ -66,14 +59,16 @@ enum UnixSocket {
     /// Accepts one pending connection; nil when none is waiting.
     static func accept(_ listener: Int32) -> Int32? {
         while true {
-            let fd = Glibc.accept(listener, nil, nil)
-            if fd >= 0 {
+            switch SystemCall.valueOrErrno({ Glibc.accept(listener, nil, nil) }) {
+            case .success(let fd):
                 _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
                 setNonBlocking(fd)
                 return fd
+            case .failure(Errno(ECONNABORTED)):
+                continue
+            case .failure:
+                return nil
             }
-            if errno == EINTR || errno == ECONNABORTED { continue }
-            return nil
         }
     }
 
@@ -100,19 +95,26 @@ enum UnixSocket {
         clock_gettime(CLOCK_MONOTONIC, &deadline)
         deadline.tv_sec += timeoutSeconds
         while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
-            if written >= 0 {
-                offset += written
-                continue
+            let sent = SystemCall.valueOrErrno {
+                bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
             }
-            if errno == EINTR { continue }
-            guard errno == EAGAIN || errno == EWOULDBLOCK else { return false }
+            switch sent {
+            case .success(let count):
+                offset += count
+                continue
+            case .failure(.wouldBlock):
+                break
+            case .failure:
+                return false
+            }
             var now = timespec()
             clock_gettime(CLOCK_MONOTONIC, &now)
             let left = (deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec) / 1_000_000
             guard left > 0 else { return false }
             var waiting = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            if poll(&waiting, 1, Int32(left)) < 0, errno != EINTR { return false }
+            // Interrupted: back to the send, with the time left measured again.
+            let polled = SystemCall.valueOrErrno(retryOnInterrupt: false) { poll(&waiting, 1, Int32(left)) }
+            if case .failure(let error) = polled, error != .interrupted { return false }
         }
         return true
     }

@@ -1,7 +1,5 @@
 import BreatherCore
-#if canImport(Glibc)
-import Glibc
-#endif
+import Foundation
 
 /// Reads a secret (a token, or a URL that embeds a key) at send time, so a changed secret
 /// needs no restart, and refuses a file that others may read.
@@ -11,12 +9,14 @@ enum SecretFile {
     }
 
     static func read(_ path: String) throws(SecretFile.Error) -> String {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw Error(description: "The secret file \(path) cannot be read: \(String(cString: strerror(errno))).")
-        }
-        guard info.st_mode & 0o077 == 0 else {
-            throw Error(description: "The secret file \(path) may be read by other users; make it private with `chmod 600 \(path)`.")
+        switch SecretFileMode(path: path) {
+        case .private:
+            break
+        case .unreadable(let error):
+            throw Error(description: "The secret file \(path) cannot be read: \(error.systemText).")
+        case .openToOthers:
+            throw Error(description:
+                "The secret file \(path) may be read by other users; make it private with `chmod 600 \(path)`.")
         }
         let bytes: [UInt8]?
         do {

@@ -51,9 +51,12 @@ final class BusConnection: @unchecked Sendable {
         self.queue = queue
         let busFD = bus.fileDescriptor
         try SDBusFailure.check(busFD, "Could not get the bus socket")
-        let watched = fcntl(busFD, F_DUPFD_CLOEXEC, 0)
-        guard watched >= 0 else {
-            throw SDBusFailure.failed(what: "Could not duplicate the bus socket", errno: Glibc.errno)
+        let watched: Int32
+        switch SystemCall.valueOrErrno({ fcntl(busFD, F_DUPFD_CLOEXEC, 0) }) {
+        case .success(let duplicate):
+            watched = duplicate
+        case .failure(let error):
+            throw SDBusFailure.failed(what: "Could not duplicate the bus socket", errno: error.rawValue)
         }
         let descriptor = OwnedDescriptor(watched)
         readSource = DispatchSource.makeReadSource(fileDescriptor: watched, queue: queue)
@@ -72,7 +75,8 @@ final class BusConnection: @unchecked Sendable {
     }
 
     deinit {
-        close()
+        // The last reference may go on another thread; nothing else can touch it by then.
+        shutDown()
     }
 
     /// True while the connection can carry calls (still connecting counts).
@@ -110,6 +114,11 @@ final class BusConnection: @unchecked Sendable {
     /// Stops watching the socket and closes the connection. Pending calls complete (with
     /// `.disconnected`) inside this call. Idempotent.
     func close() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        shutDown()
+    }
+
+    private func shutDown() {
         guard !isClosed else { return }
         isClosed = true
         onBroken = nil
@@ -125,6 +134,7 @@ final class BusConnection: @unchecked Sendable {
     }
 
     private func rearm() {
+        dispatchPrecondition(condition: .onQueue(queue))
         let events = bus.events
         let wantsOutput = events > 0 && (events & Int32(POLLOUT)) != 0
         if wantsOutput && !writeArmed {
@@ -149,19 +159,6 @@ final class BusConnection: @unchecked Sendable {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
-    }
-}
-
-/// A file descriptor this process opened, closed in `deinit`.
-final class OwnedDescriptor: Sendable {
-    let fd: Int32
-
-    init(_ fd: Int32) {
-        self.fd = fd
-    }
-
-    deinit {
-        Glibc.close(fd)
     }
 }
 

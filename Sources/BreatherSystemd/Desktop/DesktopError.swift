@@ -1,3 +1,4 @@
+import BreatherCore
 import Glibc
 
 /// A desktop notification could not be shown. `message` is one sentence that says what to
@@ -61,7 +62,7 @@ extension DesktopError {
 
     /// `sd_bus_open_user` failed with `errno`, given the environment it read.
     static func noSessionBus(errno: Int32, address: String?, runtimeDirectory: String?) -> DesktopError {
-        let reason = String(cString: strerror(errno))
+        let reason = Errno(errno).systemText
         let message: String
         if let address {
             message = "Could not connect to the session bus at DBUS_SESSION_BUS_ADDRESS=\(address): \(reason)."
@@ -87,7 +88,7 @@ extension DesktopError {
             if errno == ENOTCONN || errno == ECONNRESET || errno == EPIPE {
                 return .connectionLost
             }
-            return DesktopError(code: .invalidMessage, errno: errno, message: "\(what): \(String(cString: strerror(errno))).")
+            return DesktopError(code: .invalidMessage, errno: errno, message: "\(what): \(Errno(errno).systemText).")
         case .errorReply(let name, let text):
             let detail = text.isEmpty ? name : "\(name): \(text.trimmingTrailingPeriod)"
             switch name {

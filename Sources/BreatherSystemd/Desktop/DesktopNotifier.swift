@@ -32,7 +32,7 @@ public final class DesktopNotifier: Sendable {
         _ notification: DesktopNotification,
         completion: @escaping @Sendable (Result<ShownNotification, DesktopError>) -> Void
     ) {
-        let request = NotifyRequest(notification, timeout: session.timeout, completion: completion)
+        let request = NotifyRequest(notification, timeout: session.timeout, queue: queue, completion: completion)
         queue.async { [session] in session.submit(request) }
     }
 

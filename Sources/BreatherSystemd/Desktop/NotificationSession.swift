@@ -6,16 +6,18 @@ import Synchronization
 /// One `notify` call on its way: the notification, when it must be answered by, and the
 /// completion, which runs exactly once.
 ///
-/// Created on the caller's thread, then used only on the notifier's queue.
+/// Created on the caller's thread, then used only on the notifier's `queue`.
 final class NotifyRequest: @unchecked Sendable {
     let notification: DesktopNotification
     let deadline: DispatchTime
+    private let queue: DispatchQueue
     private var completion: (@Sendable (Result<ShownNotification, DesktopError>) -> Void)?
 
-    init(_ notification: DesktopNotification, timeout: Duration,
+    init(_ notification: DesktopNotification, timeout: Duration, queue: DispatchQueue,
          completion: @escaping @Sendable (Result<ShownNotification, DesktopError>) -> Void) {
         self.notification = notification
         self.deadline = .now() + .nanoseconds(Int(clamping: timeout.totalNanoseconds))
+        self.queue = queue
         self.completion = completion
     }
 
@@ -24,7 +26,10 @@ final class NotifyRequest: @unchecked Sendable {
         completion?(.failure(.connectionLost))
     }
 
-    var isFinished: Bool { completion == nil }
+    var isFinished: Bool {
+        dispatchPrecondition(condition: .onQueue(queue))
+        return completion == nil
+    }
 
     /// The time left until the deadline, nil when it has passed.
     var remaining: Duration? {
@@ -35,6 +40,7 @@ final class NotifyRequest: @unchecked Sendable {
 
     /// Runs the completion the first time; later calls do nothing.
     func finish(_ result: Result<ShownNotification, DesktopError>) {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard let completion else { return }
         self.completion = nil
         completion(result)

@@ -1,3 +1,4 @@
+import BreatherCore
 import Dispatch
 import Glibc
 
@@ -14,6 +15,9 @@ import Glibc
 /// waking, the daemon checks at once what fell due and says so in the journal. Without a
 /// system bus (a container) it stays silent and never polls, so an idle daemon stays asleep;
 /// a connection that breaks later is opened again with backoff.
+///
+/// Its state is used only on `queue` (`start` goes there with `sync`); `@unchecked Sendable`
+/// so Dispatch handlers may capture it.
 public final class SleepWatcher: @unchecked Sendable {
     static let rule = "type='signal',sender='org.freedesktop.login1',interface='org.freedesktop.login1.Manager',member='PrepareForSleep',path='/org/freedesktop/login1'"
     /// Released at the latest this long after the announcement: inside logind's default
@@ -66,7 +70,8 @@ public final class SleepWatcher: @unchecked Sendable {
             return nil
         } catch {
             if case .failed(_, let errno) = error {
-                return "Not listening for suspend and resume: there is no system bus to hear logind on (\(String(cString: strerror(errno))))."
+                let reason = Errno(errno).systemText
+                return "Not listening for suspend and resume: there is no system bus to hear logind on (\(reason))."
             }
             return "Not listening for suspend and resume: the system bus did not accept a connection."
         }
@@ -122,6 +127,7 @@ public final class SleepWatcher: @unchecked Sendable {
     }
 
     private func reconnectLater() {
+        dispatchPrecondition(condition: .onQueue(queue))
         connection = nil
         if lock >= 0 {
             close(lock)
@@ -130,6 +136,7 @@ public final class SleepWatcher: @unchecked Sendable {
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.setEventHandler { [weak self] in
             guard let self else { return }
+            dispatchPrecondition(condition: .onQueue(self.queue))
             self.retryTimer = nil
             if self.connect() != nil {
                 self.retryDelay = min(self.retryDelay * 2, 300)
