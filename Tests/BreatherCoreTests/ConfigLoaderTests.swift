@@ -153,6 +153,8 @@ import Testing
             #"CONFIG/breather.toml:3: default_plan "calm" names a plan that does not exist; there is no CONFIG/plans/calm.toml."#,
         ])
         #expect(config.settingsDiagnostics.count == 1)
+        // A problem about another file: breather.toml's names and channels stay in force.
+        #expect(config.settingsAreSound)
         // The daemon still has the good plans and the channels.
         #expect(config.plans.keys.sorted() == ["cool-down"])
         #expect(config.settings.channels.count == 2)
@@ -170,6 +172,7 @@ import Testing
             #"CONFIG/plans/cool-down.toml:1: duration must be a string like "30m", not the integer 30."#,
         ])
         #expect(config.plans.keys.sorted() == ["other"])
+        #expect(config.settingsAreSound)
     }
 
     @Test func codeWordUsedTwiceIsAnErrorOnTheLaterPlan() {

@@ -24,14 +24,17 @@ public enum ConfigLoader {
         planCache.keep(only: Set(found.map(\.path)))
         var settingsDiagnostics = settings.parsed.diagnostics
         CrossFileChecks.checkCodeWords(&planFiles, codeWordLines: codeWordLines)
-        settingsDiagnostics += CrossFileChecks.checkDefaultPlan(
+        let references = CrossFileChecks.checkDefaultPlan(
             settings.parsed.settings.defaultPlan,
             line: settings.defaultPlanLine,
             settingsFile: paths.settingsFile,
             plansDirectory: paths.plansDirectory,
             planFiles: planFiles
         )
-        return Configuration(settings: settings.parsed.settings, settingsDiagnostics: settingsDiagnostics, planFiles: planFiles)
+        settingsDiagnostics += references
+        var configuration = Configuration(settings: settings.parsed.settings, settingsDiagnostics: settingsDiagnostics, planFiles: planFiles)
+        configuration.referenceDiagnostics = references
+        return configuration
     }
 
     // MARK: breather.toml

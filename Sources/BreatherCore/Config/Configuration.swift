@@ -24,6 +24,9 @@ public struct Configuration: Sendable {
     /// Problems in breather.toml itself, and cross-file ones (a `default_plan` that names a
     /// missing or invalid plan, a code word used twice).
     public var settingsDiagnostics: [Diagnostic]
+    /// Those of `settingsDiagnostics` that are about another file (a `default_plan` naming a
+    /// missing or broken plan): breather.toml's names and channels are sound regardless.
+    public var referenceDiagnostics: [Diagnostic] = []
     public var planFiles: [PlanFile]
 
     public init(settings: Settings, settingsDiagnostics: [Diagnostic], planFiles: [PlanFile]) {
@@ -39,6 +42,12 @@ public struct Configuration: Sendable {
             if let plan = file.plan { plans[file.name] = plan }
         }
         return plans
+    }
+
+    /// Whether breather.toml's own names and channels can be used: its only problems, if
+    /// any, are about other files.
+    public var settingsAreSound: Bool {
+        settingsDiagnostics.allSatisfy(referenceDiagnostics.contains)
     }
 
     /// Every problem, settings first, then plans by name.

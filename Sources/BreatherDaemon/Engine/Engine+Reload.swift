@@ -9,15 +9,12 @@ extension Engine {
     func reload() -> ControlResponse {
         refreshTimeZone()
         let fresh = ConfigLoader.load(paths)
-        // A default_plan naming a broken plan is filed under breather.toml too, but leaves
-        // the names and channels sound.
-        let settingsProblems = fresh.settingsDiagnostics.filter { $0.file == paths.settingsFile && !$0.message.hasPrefix("default_plan ") }
         for diagnostic in fresh.diagnostics {
             logger.warning("\(diagnostic.description)", metadata: ["event": "config"])
         }
         var next = fresh
         var sentence: String
-        if settingsProblems.isEmpty {
+        if fresh.settingsAreSound {
             machine.settings = fresh.settings
             sentence = "Configuration reloaded"
         } else {
