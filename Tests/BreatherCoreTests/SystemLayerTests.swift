@@ -44,6 +44,16 @@ struct SystemLayerTests {
         #expect((try? SystemCall.retryingOnInterrupt { Int32(0) }) == 0)
     }
 
+    @Test func aCallThatReturnsItsErrorIsRetriedWhileInterrupted() {
+        var codes: [Int32] = [EINTR, EINTR, 0]
+        #expect(SystemCall.returnedErrno { codes.removeFirst() } == nil)
+        #expect(codes.isEmpty)
+        codes = [EINTR, ETIMEDOUT]
+        #expect(SystemCall.returnedErrno { codes.removeFirst() } == Errno(ETIMEDOUT))
+        codes = [EINTR]
+        #expect(SystemCall.returnedErrno(retryOnInterrupt: false) { codes.removeFirst() } == .interrupted)
+    }
+
     // MARK: errno sentences
 
     @Test func errnoHasTheSystemsWordsAndASentenceFriendlyForm() {

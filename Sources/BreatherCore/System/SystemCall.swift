@@ -22,6 +22,18 @@ public enum SystemCall {
         }
     }
 
+    /// For calls that return the error number itself, 0 on success (`clock_nanosleep`, the
+    /// `pthread_*` calls): nil, or the error. An interrupted call runs again when
+    /// `retryOnInterrupt` is set.
+    public static func returnedErrno(retryOnInterrupt: Bool = true, _ call: () -> Int32) -> Errno? {
+        while true {
+            let code = call()
+            if code == 0 { return nil }
+            if retryOnInterrupt && code == EINTR { continue }
+            return Errno(code)
+        }
+    }
+
     /// The call's result, retried while it is interrupted; throws its `errno` on failure.
     @discardableResult
     public static func retryingOnInterrupt<Value: FixedWidthInteger>(

@@ -1,3 +1,4 @@
+import BreatherCore
 import BreatherSystemd
 import Foundation
 import Glibc
@@ -26,9 +27,10 @@ enum WatchdogPinger {
         let (seconds, attoseconds) = duration.components
         var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
         var remaining = timespec()
-        // Interrupted by a signal: sleep the rest.
-        while clock_nanosleep(CLOCK_MONOTONIC, 0, &request, &remaining) == EINTR {
-            request = remaining
+        _ = SystemCall.returnedErrno {
+            // Interrupted by a signal: the retry sleeps the rest.
+            defer { request = remaining }
+            return clock_nanosleep(CLOCK_MONOTONIC, 0, &request, &remaining)
         }
     }
 }

@@ -1,3 +1,4 @@
+import BreatherCore
 import CSystemd
 import Glibc
 
@@ -328,14 +329,16 @@ struct SDBusMessageReader {
     }
 
     /// A file descriptor (`h`), duplicated (close-on-exec): the caller owns the result.
-    func readUnixFD() throws(SDBusFailure) -> Int32 {
+    func readUnixFD() throws(SDBusFailure) -> OwnedDescriptor {
         var fd: Int32 = -1
         try read("a file descriptor (h)") { breather_sd_bus_message_read_unix_fd($0, &fd) }
-        let owned = fcntl(fd, F_DUPFD_CLOEXEC, 0)
-        guard owned >= 0 else {
-            throw SDBusFailure.failed(what: "Could not keep the file descriptor from the D-Bus message", errno: errno)
+        switch SystemCall.valueOrErrno({ fcntl(fd, F_DUPFD_CLOEXEC, 0) }) {
+        case .success(let duplicate):
+            return OwnedDescriptor(duplicate)
+        case .failure(let error):
+            throw SDBusFailure.failed(
+                what: "Could not keep the file descriptor from the D-Bus message", errno: error.rawValue)
         }
-        return owned
     }
 
     /// An array of strings (`as`).

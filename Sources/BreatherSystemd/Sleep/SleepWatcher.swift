@@ -34,7 +34,7 @@ public final class SleepWatcher: @unchecked Sendable {
     private var retryTimer: DispatchSourceTimer?
     private var retryDelay = 1.0
     /// The delay lock: a descriptor logind watches; closing it releases the lock.
-    private var lock: Int32 = -1
+    private var lock: OwnedDescriptor?
     /// Which announcement a release belongs to, so a late release cannot drop a newer lock.
     private var generation = 0
 
@@ -51,7 +51,7 @@ public final class SleepWatcher: @unchecked Sendable {
 
     /// Whether the delay lock is held now (for tests and `doctor`).
     public var holdsDelayLock: Bool {
-        queue.sync { lock >= 0 }
+        queue.sync { lock != nil }
     }
 
     private func connect() -> String? {
@@ -100,7 +100,7 @@ public final class SleepWatcher: @unchecked Sendable {
     /// means the machine may sleep with a message still on its way.
     private func takeDelayLock() {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard lock < 0, let connection else { return }
+        guard lock == nil, let connection else { return }
         do throws(SDBusFailure) {
             let call = try connection.bus.methodCall(
                 destination: "org.freedesktop.login1", path: "/org/freedesktop/login1",
@@ -112,7 +112,9 @@ public final class SleepWatcher: @unchecked Sendable {
             try call.append("delay")
             try connection.bus.callAsync(call, timeout: .seconds(10)) { [weak self] result in
                 guard let self, case .success(let reader) = result, let fd = try? reader.readUnixFD() else { return }
-                if self.lock >= 0 { close(fd) } else { self.lock = fd }
+                dispatchPrecondition(condition: .onQueue(self.queue))
+                // A second lock (two calls crossed) is closed as it goes out of scope.
+                if self.lock == nil { self.lock = fd }
             }
         } catch {
             return
@@ -121,18 +123,16 @@ public final class SleepWatcher: @unchecked Sendable {
 
     private func releaseDelayLock(generation released: Int) {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard released == generation, lock >= 0 else { return }
-        close(lock)
-        lock = -1
+        guard released == generation, let held = lock else { return }
+        held.close()
+        lock = nil
     }
 
     private func reconnectLater() {
         dispatchPrecondition(condition: .onQueue(queue))
         connection = nil
-        if lock >= 0 {
-            close(lock)
-            lock = -1
-        }
+        lock?.close()
+        lock = nil
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.setEventHandler { [weak self] in
             guard let self else { return }
