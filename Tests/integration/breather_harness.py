@@ -403,7 +403,9 @@ class RecordingServer:
     def hang(self, path: str) -> threading.Event:
         """Every request to `path` hangs until `release(path)` (or teardown)."""
         with self._lock:
-            event = self._releases.setdefault(path, threading.Event())
+            event = self._releases.get(path)
+            if event is None or event.is_set():  # a path released before hangs again
+                event = self._releases[path] = threading.Event()
             self._scripts[path] = [Reply(hang=True)] * 10_000
         return event
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -107,7 +108,8 @@ def test_a_delay_lock_lets_a_message_on_its_way_finish_before_sleep(xdg, server,
     """breatherd holds a delay inhibitor lock; when logind announces sleep it lets go only
     once the message being sent has its answer, and takes the lock again after waking."""
     write_config(xdg, channels={"alex": webhook(server, "/alex")})
-    write_plan(xdg, "walk", plan_toml(duration="30m", announce=(["alex"], "Back at {checkin_time}.")))
+    write_plan(xdg, "walk", plan_toml(duration="30m", announce=(["alex"], "Back at {checkin_time}."),
+                                      back=(["alex"], "{me} is back.")))
     daemon.extra_env["DBUS_SYSTEM_BUS_ADDRESS"] = system_bus.address
     daemon.start()
     wait_until(system_bus.holds_breathers_delay_lock, 10, "breatherd to take a delay inhibitor lock")
@@ -125,6 +127,20 @@ def test_a_delay_lock_lets_a_message_on_its_way_finish_before_sleep(xdg, server,
 
     system_bus.prepare_for_sleep(False)
     wait_until(system_bus.holds_breathers_delay_lock, 10, "breatherd to take the delay lock again after waking")
+    # Time passing is the scenario here: the last sleep's 4 s cap must not close the lock
+    # taken after waking, so the next sleep is still held up for what is on its way.
+    time.sleep(4.5)
+    assert system_bus.holds_breathers_delay_lock(), "the lock taken after waking was let go by the last sleep's deadline"
+
+    # A second sleep is held up just like the first.
+    server.hang("/alex")
+    assert cli("back").returncode == 0
+    server.take(lambda r: r.path == "/alex" and r.event == "back", 10, "the back message to reach the receiver (and hang)")
+    system_bus.prepare_for_sleep(True)
+    wait_until(lambda: daemon.log_text().count("still on the way") >= 2, 10, "breatherd to say the back message is still on its way")
+    assert system_bus.holds_breathers_delay_lock(), "the second sleep was not held up for a message on its way"
+    server.release("/alex")
+    wait_until(lambda: not system_bus.holds_breathers_delay_lock(), 10, "the delay lock to be released again")
 
 
 def test_with_nothing_on_its_way_sleep_is_not_held_up(xdg, daemon, cli, system_bus):

@@ -43,6 +43,8 @@ extension Engine {
                 sleepRelease = release
                 releaseSleepIfIdle()
             } else {
+                // A release still waiting belongs to the sleep that is over.
+                sleepRelease = nil
                 logger.notice("The machine woke from sleep; checking what fell due meanwhile.", metadata: ["event": "resume"])
                 refreshTimeZone()
                 tick()

@@ -35,6 +35,8 @@ public final class SleepWatcher: @unchecked Sendable {
     private var retryDelay = 1.0
     /// The delay lock: a descriptor logind watches; closing it releases the lock.
     private var lock: OwnedDescriptor?
+    /// The latest moment to let go before sleep, cancelled once released or on waking.
+    private var deadline: DispatchWorkItem?
     /// Which announcement a release belongs to, so a late release cannot drop a newer lock.
     private var generation = 0
 
@@ -79,20 +81,24 @@ public final class SleepWatcher: @unchecked Sendable {
 
     private func prepareForSleep(_ goingToSleep: Bool) {
         dispatchPrecondition(condition: .onQueue(queue))
+        // Each announcement, either way, starts a new generation: a release or a deadline
+        // left over from the last sleep can never close the lock taken after waking.
+        generation += 1
+        deadline?.cancel()
+        deadline = nil
         guard goingToSleep else {
             takeDelayLock()
             handler(false, {})
             return
         }
-        generation += 1
         let current = generation
         let release: Release = { [weak self] in
             guard let self else { return }
             self.queue.async { self.releaseDelayLock(generation: current) }
         }
-        queue.asyncAfter(deadline: .now() + Self.longestDelay) { [weak self] in
-            self?.releaseDelayLock(generation: current)
-        }
+        let cap = DispatchWorkItem { [weak self] in self?.releaseDelayLock(generation: current) }
+        deadline = cap
+        queue.asyncAfter(deadline: .now() + Self.longestDelay, execute: cap)
         handler(true, release)
     }
 
@@ -124,6 +130,8 @@ public final class SleepWatcher: @unchecked Sendable {
     private func releaseDelayLock(generation released: Int) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard released == generation, let held = lock else { return }
+        deadline?.cancel()
+        deadline = nil
         held.close()
         lock = nil
     }
