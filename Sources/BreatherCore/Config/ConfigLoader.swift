@@ -53,7 +53,7 @@ public enum ConfigLoader {
             return failed(diagnostic)
         case .success(let source):
             let parsed = SettingsParser(paths: paths).parse(source.table, reader: source.reader)
-            return LoadedSettings(parsed: parsed, defaultPlanLine: source.reader.lines.line(of: ["default_plan"]))
+            return LoadedSettings(parsed: parsed, defaultPlanLine: source.reader.line(of: ["default_plan"]))
         }
     }
 
@@ -79,7 +79,7 @@ public enum ConfigLoader {
         case .success(let source):
             let plan = PlanParser(name: name, channelNames: channelNames).parse(source.table, reader: source.reader)
             let file = Configuration.PlanFile(name: name, path: path, plan: plan, diagnostics: source.reader.sortedDiagnostics)
-            return (file, source.reader.lines.line(of: ["code_word"]))
+            return (file, source.reader.line(of: ["code_word"]))
         }
     }
 }

@@ -1,4 +1,3 @@
-import TOMLKit
 
 /// The keys of a `type = "webhook"` channel.
 ///
