@@ -312,6 +312,18 @@ import Testing
         #expect(refusal?.line == line, "\(text.debugDescription): \(String(describing: refusal))")
     }
 
+    /// A file may be up to 1 MiB on one line; positions must not cost the length of the
+    /// line each (a quadratic parse would take minutes here, not milliseconds).
+    @Test func aLongLineParsesInLinearTime() throws {
+        let count = 150_000
+        let root = try TOMLParser.parse("a = [" + String(repeating: "1,", count: count) + "\"é\"]")
+        #expect(root["a"]?.array?.count == count + 1)
+        #expect(root["a"]?.array?[count].position == TOMLPosition(line: 1, column: 6 + 2 * count))
+        let wide = "x = " + String(repeating: "{a=", count: 200) + "[" + String(repeating: "{},", count: 50_000) + "]"
+            + String(repeating: "}", count: 200)
+        _ = try TOMLParser.parse(wide)
+    }
+
     /// `[[[[…` would recurse once per bracket; the parser stops at 256 levels instead.
     @Test func deepNestingStopsBeforeTheStackDoes() throws {
         let deep = "a = " + String(repeating: "[", count: 200_000) + "\n"

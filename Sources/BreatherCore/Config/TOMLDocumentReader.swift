@@ -1,4 +1,3 @@
-
 /// Reads typed values out of one parsed TOML file and collects its problems as
 /// `file:line: message` diagnostics, each on the line the parser saw its key, value or
 /// table on.

@@ -54,8 +54,14 @@ extension TOMLParser {
     /// The position of the next byte. Columns count Unicode scalars: UTF-8 continuation
     /// bytes are not counted.
     var here: TOMLPosition {
-        let column = bytes[lineStart..<index].reduce(1) { ($1 & 0xC0) == 0x80 ? $0 : $0 + 1 }
-        return TOMLPosition(line: line, column: column)
+        if columns.lineStart != lineStart || columns.index > index {
+            columns.lineStart = lineStart
+            columns.index = lineStart
+            columns.column = 1
+        }
+        columns.column = bytes[columns.index..<index].reduce(columns.column) { ($1 & 0xC0) == 0x80 ? $0 : $0 + 1 }
+        columns.index = index
+        return TOMLPosition(line: line, column: columns.column)
     }
 
     func error(_ message: String) -> TOMLSyntaxError {

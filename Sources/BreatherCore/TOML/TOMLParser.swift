@@ -25,6 +25,15 @@ struct TOMLParser {
     var current: TOMLTable
     /// Tables dotted keys made or reached in this section; the next header seals them.
     var pendingSeals: [TOMLTable] = []
+    /// The last column worked out, so that each new one counts only the bytes after it:
+    /// counting from the line's start every time would make a long line quadratic.
+    let columns = ColumnMemo()
+
+    final class ColumnMemo {
+        var lineStart = -1
+        var index = 0
+        var column = 1
+    }
 
     init(bytes: [UInt8]) {
         self.bytes = bytes

@@ -73,19 +73,17 @@ final class TOMLTable {
         entries[scalars]?.value.position = valuePosition
     }
 
-    /// Freezes this table and every table within it, arrays included.
+    /// Freezes this table and every table within it.
+    ///
+    /// Only tables not frozen yet are visited: an inline table freezes itself when it is
+    /// complete, so what is left are the tables its dotted keys made, which hang directly
+    /// off table entries. (Arrays written as values are complete by kind; the inline tables
+    /// in them froze themselves.) Walking everything would cost the whole size of a value
+    /// again at each level of nesting.
     func freeze() {
         isFrozen = true
         for entry in entries.values {
-            TOMLTable.freeze(entry.value)
-        }
-    }
-
-    static func freeze(_ value: TOMLValue) {
-        switch value.kind {
-        case .table(let table): table.freeze()
-        case .array(let array): array.elements.forEach(freeze)
-        default: break
+            if let table = entry.value.table, !table.isFrozen { table.freeze() }
         }
     }
 }
