@@ -103,8 +103,8 @@ bench-smoke: build
 # libFuzzer with AddressSanitizer over everything that reads untrusted bytes: the control
 # protocol, templates and durations, the state file, the config. Seeds live in Fuzz/Corpus;
 # a crash is written to Fuzz/artifacts/ and fails the run. Leak detection is off: the
-# toolchain's Foundation (FileManager.contents(atPath:)) and TOMLKit's parser leak small
-# buffers that are not ours to fix, and these targets hunt crashes.
+# toolchain's Foundation (FileManager.contents(atPath:)) leaks small buffers that are not
+# ours to fix, and these targets hunt crashes.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := FuzzRequest:request FuzzTemplate:template FuzzState:state FuzzConfig:config
 fuzz:
@@ -120,7 +120,7 @@ fuzz:
 	done
 
 # The Swift suites under ThreadSanitizer and AddressSanitizer. Leak reports are off for
-# the address run: TOMLKit and Foundation's Process leak small buffers that are not ours.
+# the address run: Foundation's Process leaks small buffers that are not ours.
 sanitize:
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan

@@ -6,22 +6,16 @@ import Foundation
 /// diagnostic, a plan with any problem is loaded as invalid (`plan == nil`), and the
 /// other plans load regardless.
 public enum ConfigLoader {
-    private static let settingsCache = ParseCache<LoadedSettings>()
-    private static let planCache = ParseCache<(Configuration.PlanFile, Int?)>()
-
     public static func load(_ paths: Paths) -> Configuration {
-        let settings = settingsCache.value(for: paths.settingsFile, context: paths.configDirectory) { loadSettings(paths) }
+        let settings = loadSettings(paths)
         var planFiles: [Configuration.PlanFile] = []
         var codeWordLines: [Int?] = []
         let found = planPaths(in: paths.plansDirectory)
         for (name, path) in found {
-            let (file, codeWordLine) = planCache.value(for: path, context: settings.parsed.channelNames) {
-                loadPlan(name: name, path: path, channelNames: settings.parsed.channelNames)
-            }
+            let (file, codeWordLine) = loadPlan(name: name, path: path, channelNames: settings.parsed.channelNames)
             planFiles.append(file)
             codeWordLines.append(codeWordLine)
         }
-        planCache.keep(only: Set(found.map(\.path)))
         var settingsDiagnostics = settings.parsed.diagnostics
         CrossFileChecks.checkCodeWords(&planFiles, codeWordLines: codeWordLines)
         let references = CrossFileChecks.checkDefaultPlan(
@@ -56,7 +50,7 @@ public enum ConfigLoader {
             return failed(diagnostic)
         case .success(let source):
             let parsed = SettingsParser(paths: paths).parse(source.table, reader: source.reader)
-            return LoadedSettings(parsed: parsed, defaultPlanLine: source.reader.lines.line(of: ["default_plan"]))
+            return LoadedSettings(parsed: parsed, defaultPlanLine: source.reader.line(of: ["default_plan"]))
         }
     }
 
@@ -82,7 +76,7 @@ public enum ConfigLoader {
         case .success(let source):
             let plan = PlanParser(name: name, channelNames: channelNames).parse(source.table, reader: source.reader)
             let file = Configuration.PlanFile(name: name, path: path, plan: plan, diagnostics: source.reader.sortedDiagnostics)
-            return (file, source.reader.lines.line(of: ["code_word"]))
+            return (file, source.reader.line(of: ["code_word"]))
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// One `plans/NAME.toml`, checked key by key. The plan is nil when the file has any error.
 struct PlanParser {

@@ -1,5 +1,4 @@
 import Foundation
-import TOMLKit
 
 /// breather.toml, checked key by key.
 struct SettingsParser {

@@ -1,23 +1,43 @@
-import TOMLKit
-
 /// Reads typed values out of one parsed TOML file and collects its problems as
-/// `file:line: message` diagnostics, finding each line through a `TOMLLineIndex`.
+/// `file:line: message` diagnostics, each on the line the parser saw its key, value or
+/// table on.
 ///
 /// Every accessor reports what is wrong (missing, wrong type) and returns nil, so a parser
 /// can go on and report every problem in the file, not just the first.
 final class TOMLDocumentReader {
     let file: String
-    let lines: TOMLLineIndex
+    let root: TOMLTable
     private(set) var diagnostics: [Diagnostic] = []
 
-    init(file: String, lines: TOMLLineIndex) {
+    init(file: String, root: TOMLTable) {
         self.file = file
-        self.lines = lines
+        self.root = root
     }
 
     /// Reports a problem with the value at `path`, on its line (or its table's).
     func report(_ path: TOMLKeyPath, _ message: String) {
-        diagnostics.append(Diagnostic(file: file, line: lines.line(of: path), message: message))
+        diagnostics.append(Diagnostic(file: file, line: line(of: path), message: message))
+    }
+
+    /// The line of `path`: of its key, or of its element in an array. For a path that is
+    /// not there (a missing key), the line of the nearest table or array on the way that
+    /// is; for the root, line 1. A table a header defines is on the header's line.
+    func line(of path: TOMLKeyPath) -> Int {
+        var line = 1
+        var value = TOMLValue(kind: .table(root), position: TOMLPosition(line: 1, column: 1))
+        for component in path {
+            switch component {
+            case .key(let key):
+                guard let entry = value.table?.entry(key) else { return line }
+                line = entry.keyPosition.line
+                value = entry.value
+            case .index(let index):
+                guard let array = value.array, array.elements.indices.contains(index) else { return line }
+                value = array[index]
+                line = value.position.line
+            }
+        }
+        return line
     }
 
     /// The problems in line order (those of the same line in the order found).
@@ -39,10 +59,9 @@ final class TOMLDocumentReader {
         }
     }
 
-    /// The value under `key`, or nil when there is none (or TOMLKit cannot hand it back).
-    func value(_ key: String, in table: TOMLTable) -> TOMLValueConvertible? {
-        guard table.contains(key: key) else { return nil }
-        return table[key]
+    /// The value under `key`, or nil when there is none.
+    func value(_ key: String, in table: TOMLTable) -> TOMLValue? {
+        table[key]
     }
 
     // MARK: Typed values
@@ -125,18 +144,18 @@ final class TOMLDocumentReader {
         report(path, "\(path.displayName) is missing; add a line like \(example).")
     }
 
-    func reportWrongType(_ path: TOMLKeyPath, expected: String, value: TOMLValueConvertible) {
+    func reportWrongType(_ path: TOMLKeyPath, expected: String, value: TOMLValue) {
         report(path, "\(path.displayName) must be \(expected), not \(Self.describe(value)).")
     }
 
     /// A value as a message shows it: strings quoted, numbers and booleans as written,
     /// lists and tables by kind only (their contents could be long, or secret).
-    static func describe(_ value: TOMLValueConvertible) -> String {
-        switch value.type {
-        case .string: return "the string \(TOMLKeyText.quoted(value.string ?? ""))"
-        case .int: return value.int.map { "the integer \($0)" } ?? "an integer"
-        case .double: return value.double.map { "the number \($0)" } ?? "a number"
-        case .bool: return value.bool.map { "the boolean \($0)" } ?? "a boolean"
+    static func describe(_ value: TOMLValue) -> String {
+        switch value.kind {
+        case .string(let string): return "the string \(TOMLKeyText.quoted(string))"
+        case .integer(let integer): return "the integer \(integer)"
+        case .float(let float): return "the number \(float)"
+        case .boolean(let boolean): return "the boolean \(boolean)"
         case .date: return "a date"
         case .time: return "a time of day"
         case .dateTime: return "a date and time"

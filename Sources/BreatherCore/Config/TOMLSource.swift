@@ -1,7 +1,7 @@
 import Foundation
-import TOMLKit
 
-/// One TOML file read from disk and parsed: its table and the line of every key.
+/// One TOML file read from disk and parsed: its table, and a reader that knows the line of
+/// every key and value in it.
 struct TOMLSource {
     let table: TOMLTable
     let reader: TOMLDocumentReader
@@ -47,34 +47,14 @@ struct TOMLSource {
         return parse(text, file: path)
     }
 
-    /// Parses `text`; a syntax error becomes one diagnostic at TOMLKit's line.
-    ///
-    /// Text toml++ would trap on (see `TOMLLineIndex.Hazard`) is reported without handing
-    /// it to toml++: only the part before the hazard is parsed, so that an earlier syntax
-    /// error is still the one reported.
+    /// Parses `text`; a syntax error becomes one diagnostic, on the line where the parser
+    /// found it.
     static func parse(_ text: String, file: String) -> Result<TOMLSource, Failure> {
-        let lines = TOMLLineIndex(text: text)
-        if let hazard = lines.hazard {
-            let prefix = String(decoding: text.utf8.prefix(hazard.offset), as: UTF8.self)
-            if case .failure(let error) = parseTable(prefix, file: file) { return .failure(error) }
-            return .failure(.unusable(Diagnostic(file: file, line: hazard.line, message: syntaxMessage(hazard.detail))))
-        }
-        switch parseTable(text, file: file) {
-        case .failure(let error):
-            return .failure(error)
-        case .success(let table):
-            return .success(TOMLSource(table: table, reader: TOMLDocumentReader(file: file, lines: lines)))
-        }
-    }
-
-    private static func parseTable(_ text: String, file: String) -> Result<TOMLTable, Failure> {
         do {
-            return .success(try TOMLTable(string: text))
-        } catch let error as TOMLParseError {
-            let line = max(1, error.source.begin.line)
-            return .failure(.unusable(Diagnostic(file: file, line: line, message: syntaxMessage(error.description))))
+            let table = try TOMLParser.parse(text)
+            return .success(TOMLSource(table: table, reader: TOMLDocumentReader(file: file, root: table)))
         } catch {
-            return .failure(.unusable(Diagnostic(file: file, line: 1, message: syntaxMessage("\(error)"))))
+            return .failure(.unusable(Diagnostic(file: file, line: error.line, message: syntaxMessage(error.message))))
         }
     }
 

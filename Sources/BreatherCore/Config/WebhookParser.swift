@@ -1,5 +1,3 @@
-import TOMLKit
-
 /// The keys of a `type = "webhook"` channel.
 ///
 /// A webhook URL may embed a key, so no message ever shows its value.
