@@ -26,7 +26,7 @@ struct HistoryCommand: ParsableCommand {
         let records: [HistoryRecord]
         let problems: [String]
         do {
-            (records, problems) = try HistoryFile(path: file).read()
+            (records, problems) = try HistoryFile(path: file).read(includingHeldIn: Output.paths.stateFile)
         } catch {
             Output.error("breather could not read \(file); check that it is a file you may read.")
             throw ExitCode.failure

@@ -105,3 +105,53 @@ struct HeldRecordsTests {
         #expect(state.unwritten == nil)
     }
 }
+
+@Suite("BreakMachine: review findings")
+struct ReviewFindingTests {
+    @Test func aHistoryLineThatCouldNotBeWrittenStaysHeld() throws {
+        var (machine, _) = try BreakFixture.started()
+        let back = try machine.apply(.back, now: BreakFixture.at(600))
+        machine.recordsWritten(except: back.records.history)
+        #expect(machine.state.unwritten?.history.map(\.breakId) == ["b1"])
+        #expect(machine.state.unwritten?.journal == [])
+        // The next change adds its own records to the one still held.
+        var (other, _) = try BreakFixture.started()
+        other.recordsWritten(except: back.records.history)
+        let next = try other.apply(.cancel, now: BreakFixture.at(700))
+        #expect(other.state.unwritten?.history.count == 2)
+        #expect(next.records.history.count == 1)
+    }
+
+    @Test func aNotificationShownForABreakThatEndedIsClosedAgain() throws {
+        let plan = try BreakFixture.coolDown(announceTo: ["desktop"])
+        var (machine, start) = try BreakFixture.started(plan)
+        let announce = try #require(start.attempts.first)
+        _ = try machine.apply(.cancel, now: BreakFixture.at(5))
+        let shown = ShownNotification(id: 9, server: "b/:1.3")
+        let result = machine.record(deliveryId: announce.id, result: .delivered(detail: "notification 9"), shown: shown, now: BreakFixture.at(6), jitter: 0.5)
+        #expect(result.closeNotification == shown)
+    }
+
+    @Test func aSupersededNotificationIsClosed() throws {
+        var (machine, _) = try BreakFixture.started(try BreakFixture.coolDown(announceTo: ["desktop"]))
+        let first = ShownNotification(id: 1, server: "b/:1.3")
+        machine.notificationShown(first, text: "a", urgent: false, breakId: BreakFixture.breakId)
+        let reminders = machine.advance(now: BreakFixture.checkin.addingTimeInterval(-300))
+        let desktop = try #require(reminders.attempts.first { $0.channel == "desktop" })
+        let second = ShownNotification(id: 2, server: "b/:1.3")
+        let result = machine.record(deliveryId: desktop.id, result: .delivered(detail: "n"), shown: second, now: BreakFixture.checkin, jitter: 0.5)
+        #expect(result.closeNotification == first)
+        #expect(machine.state.activeBreak?.shownNotification == second)
+    }
+
+    @Test func aReminderCopyOnItsWayDuringAnExtendIsNotRetried() throws {
+        var (machine, start) = try BreakFixture.started()
+        machine.deliverAll(start, now: BreakFixture.t0)
+        let due = BreakFixture.checkin.addingTimeInterval(600)
+        let copy = try #require(machine.advance(now: due).attempts.first { $0.channel == "alex" })
+        _ = try machine.apply(.extend(.minutes(15)), now: due.addingTimeInterval(1))
+        let failed = machine.record(deliveryId: copy.id, result: .failed(reason: "HTTP 503.", retryable: true, retryAfter: nil), shown: nil, now: due.addingTimeInterval(2), jitter: 0.5)
+        #expect(!machine.state.outbox.contains { $0.id == copy.id })
+        #expect(failed.records.journal.contains { $0.message.contains("the check-in has moved") })
+    }
+}

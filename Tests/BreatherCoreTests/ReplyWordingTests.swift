@@ -14,6 +14,7 @@ struct ReplyWordingTests {
         let extended = try machine.apply(.extend(.minutes(15)), now: BreakFixture.at(60))
         #expect(ReplyWording.sentence(for: try #require(extended.outcome), values: values, now: BreakFixture.at(60))
             == "Check-in moved to 14:45, in 44 minutes. Alex is told through alex.")
+        machine.recordsWritten()
 
         let back = try machine.apply(.back, now: BreakFixture.at(52 * 60))
         #expect(ReplyWording.sentence(for: try #require(back.outcome), values: values, now: BreakFixture.at(52 * 60))

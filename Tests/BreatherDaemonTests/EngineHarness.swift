@@ -25,6 +25,7 @@ final class EngineHarness: @unchecked Sendable {
         folder = String(cString: made)
         paths = Paths(configDirectory: folder + "/config", stateDirectory: folder + "/state", runtimeDirectory: folder)
         try AtomicFile.makeDirectory(paths.stateDirectory)
+        transport.stateFile = paths.stateFile
         clock = ManualClock(Self.t0)
         let settings = Settings(
             me: "Sam", partner: "Alex", defaultPlan: plan.name,
@@ -105,6 +106,8 @@ final class RecordingTransport: DeliveryTransport, @unchecked Sendable {
         var delivery: Delivery
         var replacing: ShownNotification?
         var completion: @Sendable (AttemptResult, ShownNotification?) -> Void
+        /// Whether state.json held this delivery at the moment it was sent.
+        var savedBeforeSend: Bool
     }
 
     private let lock = NSLock()
@@ -119,7 +122,13 @@ final class RecordingTransport: DeliveryTransport, @unchecked Sendable {
         _ delivery: Delivery, through channel: Channel?, replacing: ShownNotification?,
         completion: @escaping @Sendable (AttemptResult, ShownNotification?) -> Void
     ) {
-        lock.withLock { _sent.append(Sent(delivery: delivery, replacing: replacing, completion: completion)) }
+        var saved = false
+        if let stateFile, let bytes = try? AtomicFile.read(stateFile),
+           let state = try? BreatherJSON.decoder().decode(BreatherState.self, from: Data(bytes)) {
+            saved = state.outbox.contains { $0.id == delivery.id }
+        }
+        let sent = Sent(delivery: delivery, replacing: replacing, completion: completion, savedBeforeSend: saved)
+        lock.withLock { _sent.append(sent) }
     }
 
     func showAgain(
@@ -134,11 +143,18 @@ final class RecordingTransport: DeliveryTransport, @unchecked Sendable {
 
 /// The engine's timer, fired by the test.
 final class HandTimer: WakeTimer, @unchecked Sendable {
-    var armedAt: Date?
-    var handler: (@Sendable () -> Void)?
+    private let lock = NSLock()
+    private var _armedAt: Date?
+    private var _handler: (@Sendable () -> Void)?
+
+    var armedAt: Date? { lock.withLock { _armedAt } }
+    var handler: (@Sendable () -> Void)? {
+        get { lock.withLock { _handler } }
+        set { lock.withLock { _handler = newValue } }
+    }
 
     func arm(at date: Date?) {
-        armedAt = date
+        lock.withLock { _armedAt = date }
     }
 }
 

@@ -27,6 +27,7 @@ struct EngineTests {
         let announce = try #require(harness.transport.sent.first)
         #expect(announce.delivery.event == .announce)
         #expect(announce.delivery.message == "Back at 14:30.")
+        #expect(announce.savedBeforeSend, "the announcement went out before the break was on disk")
         #expect(harness.savedState?.activeBreak?.plan.name == "cool-down")
         #expect(harness.savedState?.outbox.map(\.id) == [announce.delivery.id])
         #expect(harness.journal.all.contains { $0.hasPrefix("notice: Break started with plan cool-down") })

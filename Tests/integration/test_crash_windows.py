@@ -1,6 +1,6 @@
 """Crash windows between a save and what follows it, made exact with the test-hooks build
 (`BREATHER_TEST_KILL_AFTER_SAVE=TEXT` kills breatherd with SIGKILL right after the save of a
-change that logs TEXT, before anything of that change is written or sent); `{late}` rendered
+change that logs TEXT, before its records are written or its new deliveries sent); `{late}` rendered
 for each attempt; a burst of clients on the control socket."""
 
 from __future__ import annotations
@@ -66,9 +66,12 @@ def test_back_killed_right_after_its_save_still_reaches_the_history(xdg, server,
     assert "breather status" in interrupted.stderr, f"an interrupted command should point to `breather status`:\n{interrupted}"
     assert "killed right after the save" in hooks_daemon.log_text()
 
-    # Nothing was written after the save: no history yet, and no `back` sent.
-    history = cli.ok("history", "--json").json()
-    assert break_id not in {r["break_id"] for r in history_records(history)}, "the history was written before the kill"
+    # Nothing was written after the save: history.jsonl does not have it yet, and no `back` was
+    # sent; `breather history`, which works without the daemon, shows it from state.json.
+    history_file = xdg.state_dir / "history.jsonl"
+    assert not history_file.exists() or break_id not in history_file.read_text(), "the history was written before the kill"
+    held = history_records(cli.ok("history", "--json").json())
+    assert [r["outcome"] for r in held if r["break_id"] == break_id] == ["back"], held
 
     daemon.start()
     records = history_records(cli.ok("history", "--json").json())
@@ -93,12 +96,14 @@ def test_back_killed_right_after_its_save_still_reaches_the_history(xdg, server,
 @pytest.mark.budget(180)
 def test_a_drop_killed_right_after_its_save_is_still_logged(xdg, server, cli, daemon, hooks_daemon):
     write_config(xdg, {"alex": webhook(server, "/alex")})
-    write_plan(xdg, "short", plan_toml("6s", reminders=[("-3s", ["alex"], "{minutes_left} minute left.")]))
+    # Long enough that start, status and stop are done well before the reminder is queued
+    # (2 s ahead of its time), also on a slow machine.
+    write_plan(xdg, "short", plan_toml("15s", reminders=[("-3s", ["alex"], "{minutes_left} minute left.")]))
     daemon.start()
     started = cli.ok("start", "short")
     checkin = parse_ts(cli.status()["break"]["checkin_at"])
     daemon.stop()  # down across the reminder's time and the check-in
-    wait_wall_clock_past(checkin + 0.2, 20, "the check-in to pass while breatherd is down")
+    wait_wall_clock_past(checkin + 0.2, 30, "the check-in to pass while breatherd is down")
 
     drop = "since it would now mislead"
     hooks_daemon.extra_env["BREATHER_TEST_KILL_AFTER_SAVE"] = drop
@@ -124,7 +129,8 @@ def test_a_retried_reminder_says_how_late_this_attempt_is(xdg, server, cli, daem
     cli.ok("start", "late")
     first = server.take_event("/alex", "reminder", timeout=10)
     second = server.take_event("/alex", "reminder", timeout=15)
-    assert first.json["message"] == "Check-in (on time); 0 left."
+    # The first attempt goes out at its due instant; a loaded machine may make it a second late.
+    assert re.fullmatch(r"Check-in \((on time|1 second late)\); 0 left\.", first.json["message"]), first.json["message"]
     assert second.json["delivery_id"] == first.json["delivery_id"]
     assert re.fullmatch(r"Check-in \([2-9] seconds late\); 0 left\.", second.json["message"]), second.json["message"]
     assert second.json["late_seconds"] >= 2.5

@@ -269,8 +269,8 @@ def test_notify_arguments_and_one_notification_per_break(xdg, server, cli, daemo
         [
             (-1, "Almost time to check in with Alex.", NORMAL),
             (0, "Time to check in with Alex, as you promised.", CRITICAL),
-            # After the check-in but on its own time: not "late" (that is one sent late).
-            (1, "You promised Alex to be back by now.", NORMAL),
+            # After the check-in the one on the break is late: critical, on screen until acted on.
+            (1, "You promised Alex to be back by now.", CRITICAL),
         ],
         start=1,
     ):

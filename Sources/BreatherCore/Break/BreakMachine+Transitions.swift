@@ -34,10 +34,19 @@ extension BreakMachine {
     public mutating func record(
         deliveryId: String, result: AttemptResult, shown: ShownNotification?, now: Date, jitter: Double
     ) -> Transition {
-        if let shown, let delivery = state.outbox.first(where: { $0.id == deliveryId }), let breakId = delivery.breakId {
-            notificationShown(shown, text: delivery.message, urgent: delivery.isUrgent, breakId: breakId)
+        // One notification per break on screen: a notification of a break that has ended
+        // meanwhile is closed again, and one that another (sent before it had an id to
+        // replace) has superseded is closed too.
+        var close: ShownNotification?
+        if let shown, let delivery = state.outbox.first(where: { $0.id == deliveryId }) {
+            if let brk = state.activeBreak, brk.id == delivery.breakId {
+                if let current = brk.shownNotification, current != shown { close = current }
+                notificationShown(shown, text: delivery.message, urgent: delivery.isUrgent, breakId: brk.id)
+            } else if delivery.breakId != nil {
+                close = shown
+            }
         }
-        let transition = Transition(finished(deliveryId: deliveryId, result: result, now: now, jitter: jitter))
+        let transition = Transition(finished(deliveryId: deliveryId, result: result, now: now, jitter: jitter), closeNotification: close)
         hold(transition)
         return transition
     }

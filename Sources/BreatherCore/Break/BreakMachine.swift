@@ -111,7 +111,7 @@ public struct BreakMachine: Sendable {
                 enqueue(
                     Plan.Message(to: reminder.to, template: reminder.template), event: .reminder, for: brk,
                     tag: "r\(index).\(brk.reminders[position].sentCount)", due: dueAt, offset: reminder.offset.seconds,
-                    reminderIndex: index, now: now
+                    reminderIndex: index, round: brk.reminders[position].sentCount, now: now
                 )
             }
             state.activeBreak = brk
@@ -145,13 +145,19 @@ public struct BreakMachine: Sendable {
         holdRecords(UnwrittenRecords(effects))
     }
 
+    /// Adds `records` to what the state holds: history lines that could not be written
+    /// yet stay until they are.
     mutating func holdRecords(_ records: UnwrittenRecords) {
-        state.unwritten = records.isEmpty ? nil : records
+        var held = state.unwritten ?? UnwrittenRecords()
+        held.history += records.history
+        held.journal += records.journal
+        state.unwritten = held.isEmpty ? nil : held
     }
 
-    /// The held records are written: the next save need not carry them.
-    public mutating func recordsWritten() {
-        state.unwritten = nil
+    /// The held records are written, all but `failed` history lines (a full disk, say),
+    /// which the state keeps to be tried again.
+    public mutating func recordsWritten(except failed: [HistoryRecord] = []) {
+        state.unwritten = failed.isEmpty ? nil : UnwrittenRecords(history: failed)
     }
 
     // MARK: Deliveries
@@ -199,6 +205,14 @@ public struct BreakMachine: Sendable {
             if delivery.event == .reminder, delivery.breakId != state.activeBreak?.id {
                 state.outbox.remove(at: position)
                 return [.log(LogEntry(.info, "Dropped a reminder to \(delivery.channel) after a failed attempt: the break has ended. \(reason)", fields: fields))]
+            }
+            // A copy that was on its way when `extend` renewed its reminder: the renewed one
+            // speaks of the new check-in, and this one would say the old time.
+            if delivery.event == .reminder, let brk = state.activeBreak, let index = delivery.reminderIndex,
+               let round = delivery.reminderRound, let current = brk.reminders.first(where: { $0.index == index }),
+               current.status == .pending || current.sentCount > round {
+                state.outbox.remove(at: position)
+                return [.log(LogEntry(.info, "Dropped a reminder to \(delivery.channel) after a failed attempt: the check-in has moved and the reminder goes out again for the new time. \(reason)", fields: fields))]
             }
             guard retryable else {
                 state.outbox.remove(at: position)
@@ -266,11 +280,16 @@ public struct BreakMachine: Sendable {
         let event = outcome == .back ? "back" : "cancel"
         let dropped = pending == 1 ? "1 pending reminder is dropped" : "\(pending) pending reminders are dropped"
         effects.append(.log(LogEntry(.notice, outcome == .back ? "Checked back in; \(dropped)." : "Break cancelled; \(dropped).", fields: LogEntry.fields(of: brk).merging(["event": event]) { $1 })))
-        // Reminders of an ended break would mislead ("still calming down" after coming back).
-        // One being sent right now is left to finish: if it arrives, it is logged as delivered.
+        // Reminders of an ended break would mislead ("still calming down" after coming back),
+        // and so would a desktop notice of it, with buttons for a break that is over. One
+        // being sent right now is left to finish: if it arrives, it is logged as delivered
+        // (and a desktop one is closed again).
         state.outbox.removeAll { delivery in
-            guard delivery.breakId == brk.id, delivery.event == .reminder, !inFlight.contains(delivery.id) else { return false }
-            effects.append(.log(LogEntry(.info, "Dropped an unsent reminder to \(delivery.channel): the break has ended.", fields: LogEntry.fields(of: delivery))))
+            guard delivery.breakId == brk.id, !inFlight.contains(delivery.id) else { return false }
+            let onDesktop = settings.channels[delivery.channel]?.kind == .desktop
+            guard delivery.event == .reminder || (onDesktop && [.announce, .extend].contains(delivery.event)) else { return false }
+            let what = delivery.event == .reminder ? "reminder" : "\(delivery.event.rawValue) notification"
+            effects.append(.log(LogEntry(.info, "Dropped an unsent \(what) to \(delivery.channel): the break has ended.", fields: LogEntry.fields(of: delivery))))
             return true
         }
         state.activeBreak = nil
@@ -295,7 +314,8 @@ public struct BreakMachine: Sendable {
     /// instant to now; otherwise both are rendered again at each attempt.
     private mutating func enqueue(
         _ message: Plan.Message, event: Event, for brk: Break, tag: String,
-        due: Date? = nil, offset: Int? = nil, reminderIndex: Int? = nil, lateSince: Date? = nil, now: Date
+        due: Date? = nil, offset: Int? = nil, reminderIndex: Int? = nil, round: Int? = nil, lateSince: Date? = nil,
+        now: Date
     ) {
         let dueAt = due ?? now
         // Rendered as of the moment it goes out: its due time, or now if that has passed.
@@ -313,6 +333,7 @@ public struct BreakMachine: Sendable {
                 message: "", checkinAt: brk.checkinAt, dueAt: dueAt, offsetSeconds: offset, reminderIndex: reminderIndex,
                 createdAt: sendAt, expiresAt: sendAt.addingTimeInterval(Double(window.seconds)), nextAttemptAt: sendAt
             )
+            delivery.reminderRound = round
             delivery.template = message.template
             delivery.fixedValues = fixedByName
             delivery.render(now: sendAt, with: values)

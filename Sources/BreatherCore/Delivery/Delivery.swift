@@ -27,6 +27,8 @@ public struct Delivery: Hashable, Sendable, Codable {
     public var offsetSeconds: Int?
     /// Only for reminders: which reminder of the plan this is.
     public var reminderIndex: Int?
+    /// Only for reminders: which sending of it (more than one after an extension).
+    public var reminderRound: Int?
     /// The moment the daemon made this delivery.
     public var createdAt: Date
     /// The last moment a retry may start.

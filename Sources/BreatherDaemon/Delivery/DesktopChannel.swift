@@ -46,7 +46,10 @@ final class DesktopChannel: @unchecked Sendable {
         completion: @escaping @Sendable (AttemptResult, ShownNotification?) -> Void
     ) {
         let offersButtons = delivery.breakId != nil && [.announce, .reminder, .extend].contains(delivery.event)
-        show(delivery.message, urgent: delivery.isUrgent, buttons: offersButtons, replacing: replacing, completion: completion)
+        // The check-in, anything late, and anything after the check-in (the one on the break
+        // is late by then) stay on screen until acted on.
+        let urgent = delivery.isUrgent || (delivery.offsetSeconds ?? 0) > 0
+        show(delivery.message, urgent: urgent, buttons: offersButtons, replacing: replacing, completion: completion)
     }
 
     /// Shows a running break's notification again, from this process's connection, so that

@@ -40,6 +40,9 @@ extension Engine {
         guard let brk = machine.state.activeBreak, let text = brk.notificationText else { return }
         let breakId = brk.id
         let urgent = brk.notificationUrgent ?? false
+        // A notice from before the check-in, shown again after it, would mislead ("5 minutes
+        // left"); the late reminders of the catch-up that follows show what is true now.
+        guard urgent || clock.now() < brk.checkinAt else { return }
         transport.showAgain(text, urgent: urgent, replacing: brk.shownNotification) { [weak self] result, shown in
             guard let self else { return }
             guard let shown else {

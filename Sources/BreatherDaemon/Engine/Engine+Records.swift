@@ -3,9 +3,12 @@ import BreatherCore
 /// History and journal lines: written once their change is saved, then dropped from the
 /// file by a save soon after.
 extension Engine {
-    func write(_ held: UnwrittenRecords, afterRestart: Bool) {
-        records.write(held, afterRestart: afterRestart)
-        machine.recordsWritten()
+    /// Writes what the state holds; a history line that cannot be written stays held and is
+    /// tried again with the next change (or at the next start).
+    func writeHeldRecords(afterRestart: Bool) {
+        guard let held = machine.state.unwritten else { return }
+        let failed = records.write(held, afterRestart: afterRestart)
+        machine.recordsWritten(except: failed)
         keeper.recordsWritten()
         settleSoon()
     }
@@ -18,7 +21,7 @@ extension Engine {
         settleQueued = true
         run { [self] in
             settleQueued = false
-            guard keeper.holdsWrittenRecords, !keeper.behind, machine.state.unwritten == nil else { return }
+            guard keeper.holdsWrittenRecords, !keeper.behind else { return }
             keeper.keep(machine.state, Transition())
         }
     }

@@ -55,9 +55,7 @@ final class Engine: @unchecked Sendable {
     func start() {
         dispatchPrecondition(condition: .onQueue(queue))
         timer = makeTimer(queue) { [weak self] in self?.heartbeat.during { self?.tick() } }
-        if let left = machine.state.unwritten {
-            write(left, afterRestart: true)
-        }
+        writeHeldRecords(afterRestart: true)
         showNotificationAgain()
         tick()
     }
@@ -135,9 +133,7 @@ final class Engine: @unchecked Sendable {
     private func act(_ transition: Transition) {
         send(transition.attempts)
         if let shown = transition.closeNotification { transport.close(shown) }
-        if !transition.records.isEmpty {
-            write(transition.records, afterRestart: false)
-        }
+        writeHeldRecords(afterRestart: false)
         timer?.arm(at: machine.nextWake())
         onStatus(ReplyWording.statusSentence(for: machine.state, values: machine.values))
     }

@@ -8,13 +8,16 @@ struct RecordWriter {
 
     /// `afterRestart`: the lines were saved by a run that was killed before writing them; a
     /// journal line may then be there twice, so it says where it comes from.
-    func write(_ records: UnwrittenRecords, afterRestart: Bool) {
+    /// Returns the history lines that could not be written, for the state to keep.
+    func write(_ records: UnwrittenRecords, afterRestart: Bool) -> [HistoryRecord] {
+        var failed: [HistoryRecord] = []
         for record in records.history {
             do {
                 try history.append(record)
             } catch {
+                failed.append(record)
                 logger.error(
-                    "Could not record the break in the history: \(error.description)",
+                    "Could not record the break in the history, so it is kept and tried again: \(error.description)",
                     metadata: ["break_id": .string(record.breakId), "plan": .string(record.plan)]
                 )
             }
@@ -24,5 +27,6 @@ struct RecordWriter {
             if afterRestart { metadata["recorded_after_restart"] = "true" }
             logger.log(level: entry.level, "\(entry.message)\(afterRestart ? " (recorded after a restart)" : "")", metadata: metadata)
         }
+        return failed
     }
 }

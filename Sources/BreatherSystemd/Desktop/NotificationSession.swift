@@ -146,7 +146,8 @@ final class NotificationSession: @unchecked Sendable {
     }
 
     private func sendClose(_ shown: ShownNotification, on connection: BusConnection) {
-        guard connection.server == shown.server, let message = try? NotificationsAPI.closeCall(shown.id, on: connection.bus) else {
+        guard connection.server == shown.server, let unique = NotificationsAPI.uniqueName(ofServer: shown.server),
+              let message = try? NotificationsAPI.closeCall(shown.id, to: unique, on: connection.bus) else {
             return
         }
         try? connection.bus.callAsync(message, timeout: timeout) { _ in }
@@ -300,12 +301,16 @@ final class NotificationSession: @unchecked Sendable {
         }
         let timeout = self.timeout
         var replacesId: UInt32 = 0
-        if let replaces = request.notification.replaces, let server = connection.server, replaces.server == server {
+        var unique: String?
+        if let replaces = request.notification.replaces, let server = connection.server, replaces.server == server,
+           let name = NotificationsAPI.uniqueName(ofServer: server) {
             replacesId = replaces.id
+            unique = name
         }
         do {
             let message = try NotificationsAPI.notifyCall(
-                request.notification, replacesId: replacesId, capabilities: connection.capabilities ?? [], on: connection.bus
+                request.notification, replacesId: replacesId, to: unique, capabilities: connection.capabilities ?? [],
+                on: connection.bus
             )
             try connection.bus.callAsync(message, timeout: remaining) { [weak connection] result in
                 let shown = result.flatMap { reader in

@@ -31,8 +31,11 @@ enum NotificationsAPI {
     }
 
     /// `CloseNotification(u id)`.
-    static func closeCall(_ id: UInt32, on bus: SDBus) throws(SDBusFailure) -> SDBusMessage {
-        let message = try bus.methodCall(destination: busName, path: path, interface: interface, member: "CloseNotification")
+    /// Sent to the server's unique name (`:1.42`), never the well-known one: if that server
+    /// has gone in the meantime, the call fails instead of reaching its successor, whose
+    /// notification with the same id may be another program's.
+    static func closeCall(_ id: UInt32, to server: String, on bus: SDBus) throws(SDBusFailure) -> SDBusMessage {
+        let message = try bus.methodCall(destination: server, path: path, interface: interface, member: "CloseNotification")
         try message.append(id)
         return message
     }
@@ -42,12 +45,16 @@ enum NotificationsAPI {
     /// Actions go out only when the server listed `actions`; the body is escaped when it
     /// listed `body-markup`. `replacesId` is 0 unless the notification to replace is known
     /// to be this server's.
+    /// A replacement (`replacesId` not 0) goes to `server`, the unique name of the server that
+    /// gave the id, for the reason `closeCall` gives; a new notification to the well-known name.
     static func notifyCall(
-        _ notification: DesktopNotification, replacesId: UInt32, capabilities: Set<String>, on bus: SDBus
+        _ notification: DesktopNotification, replacesId: UInt32, to server: String?, capabilities: Set<String>,
+        on bus: SDBus
     ) throws(SDBusFailure) -> SDBusMessage {
         let withActions = capabilities.contains(actionsCapability)
         let body = capabilities.contains(bodyMarkupCapability) ? escapeMarkup(notification.body) : notification.body
-        let message = try bus.methodCall(destination: busName, path: path, interface: interface, member: "Notify")
+        let destination = replacesId != 0 ? (server ?? busName) : busName
+        let message = try bus.methodCall(destination: destination, path: path, interface: interface, member: "Notify")
         try message.append(notification.appName)
         try message.append(replacesId)
         try message.append(notification.icon)
@@ -86,5 +93,12 @@ enum NotificationsAPI {
             }
         }
         return escaped
+    }
+
+    /// The unique bus name within a server key (`<bus id>/<unique name>`).
+    static func uniqueName(ofServer server: String) -> String? {
+        guard let slash = server.firstIndex(of: "/") else { return nil }
+        let name = server[server.index(after: slash)...]
+        return name.hasPrefix(":") ? String(name) : nil
     }
 }
