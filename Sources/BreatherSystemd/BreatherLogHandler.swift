@@ -74,7 +74,3 @@ extension BreatherLogHandler {
         LoggingSystem.bootstrap(factory(identifier: identifier, logLevel: logLevel))
     }
 }
-
-/// The handler's name before it had two sinks, which `Daemon` still bootstraps with; use
-/// `BreatherLogHandler`.
-public typealias JournalLogHandler = BreatherLogHandler

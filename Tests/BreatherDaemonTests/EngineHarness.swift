@@ -110,7 +110,7 @@ final class RecordingTransport: DeliveryTransport, @unchecked Sendable {
         var savedBeforeSend: Bool
     }
 
-    private let lock = NSLock()
+    private let lock = NSLock()  // guards _sent and _closed: Sent holds closures, not Sendable
     private var _sent: [Sent] = []
     private var _closed: [ShownNotification] = []
     var stateFile: String?

@@ -35,7 +35,7 @@ final class Engine: @unchecked Sendable {
     ) {
         self.paths = paths
         self.configuration = configuration
-        self.keeper = StateKeeper(path: paths.stateFile, logger: logger)
+        self.keeper = StateKeeper(path: paths.stateFile, logger: logger, queue: queue)
         self.records = RecordWriter(history: HistoryFile(path: paths.historyFile), logger: logger)
         self.clock = clock
         self.transport = transport

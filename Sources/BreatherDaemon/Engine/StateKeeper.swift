@@ -1,4 +1,5 @@
 import BreatherCore
+import Dispatch
 import Logging
 
 /// The one writer of `state.json` for the engine, and what it knows of the file: whether
@@ -7,18 +8,21 @@ import Logging
 final class StateKeeper {
     private let store: StateStore
     private let logger: Logger
+    private let queue: DispatchQueue
     /// A save failed outside a command (a tick, a result): the next change saves again.
     private(set) var behind = false
     /// The file holds records that are written by now: a restart would write them again.
     private(set) var holdsWrittenRecords = false
 
-    init(path: String, logger: Logger) {
+    init(path: String, logger: Logger, queue: DispatchQueue) {
         self.store = StateStore(path: path)
         self.logger = logger
+        self.queue = queue
     }
 
     /// Saves `state`; throws while the old file is still in force.
     func save(_ state: BreatherState, _ transition: Transition = Transition()) throws(FileError) {
+        dispatchPrecondition(condition: .onQueue(queue))
         let problem = try store.save(state)
         behind = false
         holdsWrittenRecords = false

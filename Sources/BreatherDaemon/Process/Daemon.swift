@@ -16,7 +16,7 @@ public enum Daemon {
     }
 
     public static func run(environment: [String: String] = ProcessInfo.processInfo.environment) -> Never {
-        JournalLogHandler.bootstrap(identifier: "breatherd")
+        BreatherLogHandler.bootstrap(identifier: "breatherd")
         let logger = Logger(label: "breatherd")
         do {
             try start(environment: environment, logger: logger)
