@@ -19,7 +19,7 @@ let package = Package(
         .target(
             name: "BreatherCore",
             dependencies: [
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log")
             ]
         ),
 

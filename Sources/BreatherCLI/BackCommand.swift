@@ -6,11 +6,11 @@ struct BackCommand: ParsableCommand {
         commandName: "back",
         abstract: "End the break: you are back.",
         discussion: """
-        Ends the running break as checked in. The reminders still to come are dropped, and \
-        the plan's back message is sent.
+            Ends the running break as checked in. The reminders still to come are dropped, and \
+            the plan's back message is sent.
 
-        Example: breather back
-        """
+            Example: breather back
+            """
     )
 
     func run() throws {

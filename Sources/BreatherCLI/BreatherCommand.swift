@@ -7,13 +7,13 @@ public struct BreatherCommand: ParsableCommand {
         commandName: "breather",
         abstract: "Keep the check-in you promised when you step away from an argument.",
         discussion: """
-        Breather starts an agreed break, tells your partner at once, reminds you before the \
-        time you promised to come back, and tells your partner when you are back. The daemon, \
-        breatherd, keeps the times; these commands talk to it. `check`, `plans` and `history` \
-        read the files themselves and work without it.
+            Breather starts an agreed break, tells your partner at once, reminds you before the \
+            time you promised to come back, and tells your partner when you are back. The daemon, \
+            breatherd, keeps the times; these commands talk to it. `check`, `plans` and `history` \
+            read the files themselves and work without it.
 
-        Example: breather start pineapple --for 45m
-        """,
+            Example: breather start pineapple --for 45m
+            """,
         subcommands: [
             StartCommand.self,
             BackCommand.self,
@@ -75,7 +75,9 @@ public struct BreatherCommand: ParsableCommand {
             .trimmingCharacters(in: .whitespaces)
         if message.hasSuffix(".") || message.hasSuffix("?") { return message }
         let names = configuration.subcommands.map { $0._commandName }
-        let help = words.first.flatMap { word in names.first { $0 == word } }.map { "breather \($0) --help" } ?? "breather --help"
+        let help =
+            words.first.flatMap { word in names.first { $0 == word } }.map { "breather \($0) --help" }
+            ?? "breather --help"
         return "\(message); `\(help)` shows what it accepts."
     }
 }

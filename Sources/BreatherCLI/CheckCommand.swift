@@ -6,11 +6,11 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Check the configuration for mistakes.",
         discussion: """
-        Reads breather.toml and every plan, and prints each problem as file:line: message. \
-        Exits with status 1 when there is any. Works without breatherd and changes nothing.
+            Reads breather.toml and every plan, and prints each problem as file:line: message. \
+            Exits with status 1 when there is any. Works without breatherd and changes nothing.
 
-        Example: breather check
-        """
+            Example: breather check
+            """
     )
 
     func run() throws {

@@ -21,7 +21,8 @@ enum Completions {
             if let word = plan.codeWord, !word.isEmpty { words.insert(word) }
         }
         let lowered = prefix.lowercased()
-        return words
+        return
+            words
             .filter { lowered.isEmpty || $0.lowercased().hasPrefix(lowered) }
             .filter { !$0.contains(where: \.isWhitespace) }
             .sorted()

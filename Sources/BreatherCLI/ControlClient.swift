@@ -43,12 +43,14 @@ public struct ControlClientError: Error, Hashable, Sendable, CustomStringConvert
     static func noRuntimeDirectory() -> ControlClientError {
         ControlClientError(
             code: .noRuntimeDirectory,
-            message: "XDG_RUNTIME_DIR is not set, so breather cannot find breatherd's socket. Start breatherd with `systemctl --user start breather`, or run `breatherd` in a terminal, in a session where XDG_RUNTIME_DIR is set."
+            message:
+                "XDG_RUNTIME_DIR is not set, so breather cannot find breatherd's socket. Start breatherd with `systemctl --user start breather`, or run `breatherd` in a terminal, in a session where XDG_RUNTIME_DIR is set."
         )
     }
 
     static func notRunning(_ path: String) -> ControlClientError {
-        ControlClientError(code: .notRunning, message: "breatherd is not running (no socket at \(path)). \(startAdvice)")
+        ControlClientError(
+            code: .notRunning, message: "breatherd is not running (no socket at \(path)). \(startAdvice)")
     }
 }
 
@@ -208,7 +210,8 @@ private struct Connection {
             guard line.count <= limit else {
                 throw ControlClientError(
                     code: .unreadableAnswer,
-                    message: "breatherd sent an answer far longer than any it should; the two may be different versions."
+                    message:
+                        "breatherd sent an answer far longer than any it should; the two may be different versions."
                 )
             }
         }
@@ -233,12 +236,14 @@ private struct Connection {
         case EACCES, EPERM:
             return ControlClientError(
                 code: .permissionDenied,
-                message: "breather may not use the socket at \(path); it belongs to another user or its folder is closed to you."
+                message:
+                    "breather may not use the socket at \(path); it belongs to another user or its folder is closed to you."
             )
         case EAGAIN, ETIMEDOUT:
             return ControlClientError(
                 code: .timedOut,
-                message: "breatherd did not answer within \(TimeInWords.count(Int(timeout.rounded()), "second")); it may be busy, so try again in a moment, or restart it with `systemctl --user restart breather`."
+                message:
+                    "breatherd did not answer within \(TimeInWords.count(Int(timeout.rounded()), "second")); it may be busy, so try again in a moment, or restart it with `systemctl --user restart breather`."
             )
         case EPIPE, ECONNRESET:
             return ControlClientError(

@@ -20,9 +20,15 @@ struct DoctorFinding: Hashable, Sendable {
     var subject: String
     var text: String
 
-    static func ok(_ subject: String, _ text: String) -> DoctorFinding { DoctorFinding(verdict: .ok, subject: subject, text: text) }
-    static func problem(_ subject: String, _ text: String) -> DoctorFinding { DoctorFinding(verdict: .problem, subject: subject, text: text) }
-    static func skipped(_ subject: String, _ text: String) -> DoctorFinding { DoctorFinding(verdict: .skipped, subject: subject, text: text) }
+    static func ok(_ subject: String, _ text: String) -> DoctorFinding {
+        DoctorFinding(verdict: .ok, subject: subject, text: text)
+    }
+    static func problem(_ subject: String, _ text: String) -> DoctorFinding {
+        DoctorFinding(verdict: .problem, subject: subject, text: text)
+    }
+    static func skipped(_ subject: String, _ text: String) -> DoctorFinding {
+        DoctorFinding(verdict: .skipped, subject: subject, text: text)
+    }
 
     /// `ok  daemon: breatherd answers on /run/user/1000/breather/control.sock.`
     var line: String { "\(verdict.rawValue)  \(subject): \(text)" }
@@ -56,13 +62,17 @@ struct DoctorChecks {
 
     func daemon() -> DoctorFinding {
         guard let path = paths.socketPath else {
-            return .problem("daemon", "XDG_RUNTIME_DIR is not set, so breatherd's socket has no place; run breather in your login session.")
+            return .problem(
+                "daemon",
+                "XDG_RUNTIME_DIR is not set, so breatherd's socket has no place; run breather in your login session.")
         }
         let client = ControlClient(socketPath: path, timeout: 5)
         do {
             let answer = try client.send(ControlRequest(op: .ping))
             guard answer.ok else {
-                return .problem("daemon", "breatherd at \(path) refused a ping; restart it with `systemctl --user restart breather`.")
+                return .problem(
+                    "daemon",
+                    "breatherd at \(path) refused a ping; restart it with `systemctl --user restart breather`.")
             }
             return .ok("daemon", "breatherd answers on \(path).")
         } catch {
@@ -76,22 +86,35 @@ struct DoctorChecks {
         }
         var info = stat()
         guard lstat(path, &info) == 0 else {
-            return .problem("socket", "there is no socket at \(path); start breatherd with `systemctl --user start breather.socket breather.service`.")
+            return .problem(
+                "socket",
+                "there is no socket at \(path); start breatherd with `systemctl --user start breather.socket breather.service`."
+            )
         }
         let mode = info.st_mode & 0o7777
         guard info.st_mode & S_IFMT == S_IFSOCK else {
-            return .problem("socket", "\(path) is not a socket; remove it and restart breather with `systemctl --user restart breather.socket breather.service`.")
+            return .problem(
+                "socket",
+                "\(path) is not a socket; remove it and restart breather with `systemctl --user restart breather.socket breather.service`."
+            )
         }
         guard info.st_uid == getuid() else {
-            return .problem("socket", "\(path) belongs to another user (uid \(info.st_uid)); remove it and restart breather.")
+            return .problem(
+                "socket", "\(path) belongs to another user (uid \(info.st_uid)); remove it and restart breather.")
         }
         var folderInfo = stat()
         if stat(folder, &folderInfo) == 0, folderInfo.st_mode & 0o077 != 0 {
             let folderMode = String(folderInfo.st_mode & 0o7777, radix: 8)
-            return .problem("socket", "the folder \(folder) has mode \(folderMode), so others may reach the socket; run `chmod 700 \(folder)`.")
+            return .problem(
+                "socket",
+                "the folder \(folder) has mode \(folderMode), so others may reach the socket; run `chmod 700 \(folder)`."
+            )
         }
         guard mode & 0o077 == 0 else {
-            return .problem("socket", "\(path) has mode \(String(mode, radix: 8)), so others may use it; run `chmod 600 \(path)`, or restart breather.socket.")
+            return .problem(
+                "socket",
+                "\(path) has mode \(String(mode, radix: 8)), so others may use it; run `chmod 600 \(path)`, or restart breather.socket."
+            )
         }
         return .ok("socket", "\(path) has mode \(String(mode, radix: 8)) in a folder only you can open.")
     }
@@ -105,7 +128,9 @@ struct DoctorChecks {
             let more = problems.count > 1 ? " (and \(TimeInWords.count(problems.count - 1, "more problem")))" : ""
             return .problem("config", "\(first)\(more); `breather check` lists every problem.")
         }
-        return .ok("config", CheckCommand.verdict(configuration).replacingOccurrences(of: "The configuration is valid", with: "valid"))
+        return .ok(
+            "config",
+            CheckCommand.verdict(configuration).replacingOccurrences(of: "The configuration is valid", with: "valid"))
     }
 
     // MARK: session bus
@@ -118,13 +143,17 @@ struct DoctorChecks {
         }
         guard let path = sessionBusSocket() else {
             return [
-                missing("DBUS_SESSION_BUS_ADDRESS names no Unix socket and XDG_RUNTIME_DIR is not set, so desktop notifications cannot be shown; install dbus-user-session and log in again."),
+                missing(
+                    "DBUS_SESSION_BUS_ADDRESS names no Unix socket and XDG_RUNTIME_DIR is not set, so desktop notifications cannot be shown; install dbus-user-session and log in again."
+                ),
                 .skipped("notifications", "not checked: there is no session bus."),
             ]
         }
         if let failure = UnixProbe.connect(path) {
             return [
-                missing("the session bus at \(path) does not accept a connection (\(failure)); install dbus-user-session and log in again."),
+                missing(
+                    "the session bus at \(path) does not accept a connection (\(failure)); install dbus-user-session and log in again."
+                ),
                 .skipped("notifications", "not checked: the session bus cannot be reached."),
             ]
         }
@@ -136,13 +165,21 @@ struct DoctorChecks {
     func notificationServer(needed: Bool) -> DoctorFinding {
         switch NotificationServer.capabilities() {
         case .success(let capabilities) where capabilities.contains("actions"):
-            return .ok("notifications", "a notification server is running and shows buttons, so \"I'm back\" and \"10 more minutes\" work from a notification.")
+            return .ok(
+                "notifications",
+                "a notification server is running and shows buttons, so \"I'm back\" and \"10 more minutes\" work from a notification."
+            )
         case .success:
-            return .ok("notifications", "a notification server is running; it shows no buttons, so use `breather back` and `breather extend` in a terminal.")
+            return .ok(
+                "notifications",
+                "a notification server is running; it shows no buttons, so use `breather back` and `breather extend` in a terminal."
+            )
         case .failure(let error):
             let text = error.message.prefix(1).lowercased() + error.message.dropFirst()
             return needed
-                ? .problem("notifications", text.hasSuffix(".") ? text + " Desktop messages wait and are retried until one is there." : text)
+                ? .problem(
+                    "notifications",
+                    text.hasSuffix(".") ? text + " Desktop messages wait and are retried until one is there." : text)
                 : .skipped("notifications", text + " No desktop channel needs it.")
         }
     }
@@ -173,7 +210,8 @@ struct DoctorChecks {
         var utf8 = Array(text.utf8)[...]
         while let byte = utf8.popFirst() {
             if byte == UInt8(ascii: "%"), utf8.count >= 2,
-               let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
+                let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)
+            {
                 bytes.append(value)
                 utf8 = utf8.dropFirst(2)
             } else {
@@ -201,7 +239,8 @@ struct DoctorChecks {
             case .private:
                 break
             case .unreadable(let error):
-                return .problem(subject,
+                return .problem(
+                    subject,
                     "its \(key) \(path) cannot be read (\(error)); create it with the secret in it and `chmod 600` it.")
             case .openToOthers:
                 return .problem(subject, "its \(key) \(path) may be read by other users; run `chmod 600 \(path)`.")
@@ -220,7 +259,9 @@ struct DoctorChecks {
             return .problem(subject, "its URL has no host name; fix the url (or url_file) in breather.toml.")
         }
         if let failure = resolve(host) {
-            return .problem(subject, "the host \(host) cannot be resolved (\(failure)); check the URL and this machine's network and DNS.")
+            return .problem(
+                subject,
+                "the host \(host) cannot be resolved (\(failure)); check the URL and this machine's network and DNS.")
         }
         let secrets = webhook.tokenFile == nil && webhook.urlFile == nil ? "" : ", and its secret files are private"
         return .ok(subject, "\(host) resolves\(secrets).")
@@ -255,7 +296,10 @@ struct DoctorChecks {
         if access(Paths.join(lingerDirectory, user), F_OK) == 0 {
             return .ok("lingering", "on, so breatherd keeps a pending check-in after you log out.")
         }
-        return .problem("lingering", "off, so breatherd stops when you log out and a pending check-in waits until you log in again; run `loginctl enable-linger \(user)`.")
+        return .problem(
+            "lingering",
+            "off, so breatherd stops when you log out and a pending check-in waits until you log in again; run `loginctl enable-linger \(user)`."
+        )
     }
 
     static func userName() -> String? {

@@ -7,15 +7,15 @@ struct DoctorCommand: ParsableCommand {
         commandName: "doctor",
         abstract: "Check that Breather can keep its promises here.",
         discussion: """
-        Prints one line per check: whether breatherd answers, the control socket's mode, \
-        the configuration, the session bus and notification server, each webhook channel \
-        (its host resolves, its secret files are private), and lingering. A line starts \
-        with `ok` when all is well, `!!` when something needs doing (the line says what), \
-        or `--` when the check was not made or is not needed. Exits with status 1 when any \
-        line starts with `!!`. Changes nothing and runs nothing else.
+            Prints one line per check: whether breatherd answers, the control socket's mode, \
+            the configuration, the session bus and notification server, each webhook channel \
+            (its host resolves, its secret files are private), and lingering. A line starts \
+            with `ok` when all is well, `!!` when something needs doing (the line says what), \
+            or `--` when the check was not made or is not needed. Exits with status 1 when any \
+            line starts with `!!`. Changes nothing and runs nothing else.
 
-        Example: breather doctor
-        """
+            Example: breather doctor
+            """
     )
 
     func run() throws {

@@ -6,11 +6,11 @@ struct ExtendCommand: ParsableCommand {
         commandName: "extend",
         abstract: "Ask for more time: move the check-in later.",
         discussion: """
-        Moves the check-in of the running break later by DURATION. The reminders move with \
-        it, and the plan's extend message tells your partner the new time.
+            Moves the check-in of the running break later by DURATION. The reminders move with \
+            it, and the plan's extend message tells your partner the new time.
 
-        Example: breather extend 15m
-        """
+            Example: breather extend 15m
+            """
     )
 
     @Argument(help: ArgumentHelp("How much later the check-in moves (like 15m or 1h).", valueName: "duration"))

@@ -7,15 +7,15 @@ struct HistoryCommand: ParsableCommand {
         commandName: "history",
         abstract: "Show past breaks: on time, late, extended.",
         discussion: """
-        Lists every finished break: the day, the plan, when it started, the check-in \
-        time promised, when you were back, and whether that was on time, how late, or \
-        after an extension. Under the table, a chart shows the breaks of each week and \
-        how many ended with a check-in on time, then the totals. Times are in your time \
-        zone, written the way your locale writes them. Works without breatherd.
+            Lists every finished break: the day, the plan, when it started, the check-in \
+            time promised, when you were back, and whether that was on time, how late, or \
+            after an extension. Under the table, a chart shows the breaks of each week and \
+            how many ended with a check-in on time, then the totals. Times are in your time \
+            zone, written the way your locale writes them. Works without breatherd.
 
-        Example: breather history
-        Example: breather history --json
-        """
+            Example: breather history
+            Example: breather history --json
+            """
     )
 
     @Flag(help: "Print a JSON array of the records, for scripts.")

@@ -37,7 +37,9 @@ enum HistoryText {
         }
         return rows.map { row in
             row.enumerated()
-                .map { index, field in index == row.count - 1 ? field : field.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
+                .map { index, field in
+                    index == row.count - 1 ? field : field.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                }
                 .joined(separator: "  ")
                 .trimmingTrailingSpaces()
         }

@@ -8,16 +8,16 @@ struct InitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Set up Breather: your names, how your partner hears from it, a first plan.",
         discussion: """
-        Asks for your name, your partner's name and how your partner should hear from \
-        Breather (ntfy, matrix, telegram, slack, discord, gotify, json, or none), then \
-        writes breather.toml and the plan cool-down into the config folder, checks them, \
-        and says what to do next. A URL that holds a key, and any token, go into private \
-        files under secrets/. It never overwrites a file. Flags answer the questions ahead; \
-        when the input is not a terminal, every answer must come from a flag.
+            Asks for your name, your partner's name and how your partner should hear from \
+            Breather (ntfy, matrix, telegram, slack, discord, gotify, json, or none), then \
+            writes breather.toml and the plan cool-down into the config folder, checks them, \
+            and says what to do next. A URL that holds a key, and any token, go into private \
+            files under secrets/. It never overwrites a file. Flags answer the questions ahead; \
+            when the input is not a terminal, every answer must come from a flag.
 
-        Example: breather init
-        Example: breather init --me Sam --partner Alex --channel ntfy --url https://ntfy.sh/sam-and-alex-4821
-        """
+            Example: breather init
+            Example: breather init --me Sam --partner Alex --channel ntfy --url https://ntfy.sh/sam-and-alex-4821
+            """
     )
 
     @Option(help: ArgumentHelp("Your name, as your partner reads it in messages.", valueName: "name"))
@@ -27,7 +27,9 @@ struct InitCommand: ParsableCommand {
     var partner: String?
 
     @Option(
-        help: ArgumentHelp("How your partner hears from Breather: ntfy, matrix, telegram, slack, discord, gotify, json or none.", valueName: "preset"),
+        help: ArgumentHelp(
+            "How your partner hears from Breather: ntfy, matrix, telegram, slack, discord, gotify, json or none.",
+            valueName: "preset"),
         completion: .list(InitSetup.Reach.choices)
     )
     var channel: String?
@@ -35,21 +37,28 @@ struct InitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The webhook's URL (for every channel but none).", valueName: "url"))
     var url: String?
 
-    @Option(help: ArgumentHelp("The access token (matrix and gotify need one; ntfy and json may). The question keeps it out of your shell's history.", valueName: "token"))
+    @Option(
+        help: ArgumentHelp(
+            "The access token (matrix and gotify need one; ntfy and json may). The question keeps it out of your shell's history.",
+            valueName: "token"))
     var token: String?
 
     func validate() throws {
         if let channel, InitSetup.Reach(channel) == nil {
-            throw ValidationError("--channel takes one of \(InitSetup.Reach.choices.joined(separator: ", ")), not \"\(channel)\".")
+            throw ValidationError(
+                "--channel takes one of \(InitSetup.Reach.choices.joined(separator: ", ")), not \"\(channel)\".")
         }
     }
 
     func run() throws {
-        let given = InitSetup.Answers(me: me, partner: partner, reach: channel.flatMap(InitSetup.Reach.init), url: url, token: token)
+        let given = InitSetup.Answers(
+            me: me, partner: partner, reach: channel.flatMap(InitSetup.Reach.init), url: url, token: token)
         let paths = Output.paths
         do {
             if FileManager.default.fileExists(atPath: paths.settingsFile) {
-                throw InitFailure("\(paths.settingsFile) already exists, so breather init changed nothing; edit that file, or move it aside and run breather init again.")
+                throw InitFailure(
+                    "\(paths.settingsFile) already exists, so breather init changed nothing; edit that file, or move it aside and run breather init again."
+                )
             }
             let interactive = isatty(STDIN_FILENO) == 1
             if interactive {
@@ -67,14 +76,20 @@ struct InitCommand: ParsableCommand {
     /// What was written and the next step.
     static func report(_ setup: InitSetup, _ outcome: InitSetup.Outcome, directory: String) -> String {
         var lines = ["Breather is set up in \(directory):"]
-        let rows = outcome.written.map { ($0, describe($0, setup)) } + outcome.kept.map { ($0, "already there, so it was left as it was") }
+        let rows =
+            outcome.written.map { ($0, describe($0, setup)) }
+            + outcome.kept.map { ($0, "already there, so it was left as it was") }
         let width = rows.map(\.0.count).max() ?? 0
         for (path, what) in rows {
             lines.append("  \(path.padding(toLength: width, withPad: " ", startingAt: 0))  \(what)")
         }
-        lines.append("Read the plan with \(setup.partner) on a calm day, and change any words that don't sound like the two of you.")
+        lines.append(
+            "Read the plan with \(setup.partner) on a calm day, and change any words that don't sound like the two of you."
+        )
         if setup.reach == .none {
-            lines.append("Next: `breather check`, then `breather start` when you need a break; Breather reminds you, and you tell \(setup.partner) yourself.")
+            lines.append(
+                "Next: `breather check`, then `breather start` when you need a break; Breather reminds you, and you tell \(setup.partner) yourself."
+            )
         } else {
             lines.append("Next: `breather test \(setup.channel)`, then `breather start` when you need a break.")
         }
@@ -83,7 +98,9 @@ struct InitCommand: ParsableCommand {
 
     private static func describe(_ path: String, _ setup: InitSetup) -> String {
         if path == "breather.toml" {
-            return setup.reach == .none ? "your names; no channel reaches \(setup.partner)" : "your names, and how \(setup.partner) hears from Breather"
+            return setup.reach == .none
+                ? "your names; no channel reaches \(setup.partner)"
+                : "your names, and how \(setup.partner) hears from Breather"
         }
         if path.hasPrefix("plans/") { return "a 30-minute break with the code word pineapple" }
         if path == setup.urlFile { return "the webhook's address, readable only by you" }
@@ -98,31 +115,31 @@ nonisolated(unsafe) private var savedTerminal = termios()
 enum Terminal {
     static var prompter: InitSetup.Prompter {
         InitSetup.Prompter(
-        ask: { question, secret in
-            try? FileHandle.standardOutput.write(contentsOf: Data((question + " ").utf8))
-            guard secret else { return readLine(strippingNewline: true) }
-            var saved = termios()
-            let quiet = tcgetattr(STDIN_FILENO, &saved) == 0
-            if quiet {
-                var silent = saved
-                silent.c_lflag &= ~tcflag_t(ECHO)
-                // Ctrl-C while the echo is off must not leave the terminal silent.
-                savedTerminal = saved
-                signal(SIGINT) { _ in
-                    tcsetattr(STDIN_FILENO, TCSANOW, &savedTerminal)
-                    _exit(130)
+            ask: { question, secret in
+                try? FileHandle.standardOutput.write(contentsOf: Data((question + " ").utf8))
+                guard secret else { return readLine(strippingNewline: true) }
+                var saved = termios()
+                let quiet = tcgetattr(STDIN_FILENO, &saved) == 0
+                if quiet {
+                    var silent = saved
+                    silent.c_lflag &= ~tcflag_t(ECHO)
+                    // Ctrl-C while the echo is off must not leave the terminal silent.
+                    savedTerminal = saved
+                    signal(SIGINT) { _ in
+                        tcsetattr(STDIN_FILENO, TCSANOW, &savedTerminal)
+                        _exit(130)
+                    }
+                    tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
                 }
-                tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
-            }
-            let line = readLine(strippingNewline: true)
-            if quiet {
-                tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
-                signal(SIGINT, SIG_DFL)
-                try? FileHandle.standardOutput.write(contentsOf: Data("\n".utf8))
-            }
-            return line
-        },
-        tell: { sentence in Output.print(sentence) }
+                let line = readLine(strippingNewline: true)
+                if quiet {
+                    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
+                    signal(SIGINT, SIG_DFL)
+                    try? FileHandle.standardOutput.write(contentsOf: Data("\n".utf8))
+                }
+                return line
+            },
+            tell: { sentence in Output.print(sentence) }
         )
     }
 }

@@ -88,10 +88,14 @@ struct InitSetup: Sendable {
     /// Fills in what the flags left out: by asking when `prompter` is given (a terminal),
     /// else by failing with one sentence that names the missing flag.
     static func gather(_ given: Answers, prompter: Prompter?) throws -> InitSetup {
-        func need(_ flag: String, example: String, question: String, secret: Bool = false, optional: Bool = false, check: (String) -> String?) throws -> String? {
+        func need(
+            _ flag: String, example: String, question: String, secret: Bool = false, optional: Bool = false,
+            check: (String) -> String?
+        ) throws -> String? {
             guard let prompter else {
                 if optional { return nil }
-                throw InitFailure("breather init needs \(flag) when its input is not a terminal; pass it, like \(flag) \(example).")
+                throw InitFailure(
+                    "breather init needs \(flag) when its input is not a terminal; pass it, like \(flag) \(example).")
             }
             while true {
                 guard let line = prompter.ask(question, secret) else { throw InitFailure.stopped }
@@ -107,14 +111,19 @@ struct InitSetup: Sendable {
         func checked(_ value: String?, _ flag: String, _ check: (String) -> String?) throws -> String? {
             guard let value else { return nil }
             if let problem = check(value) {
-                throw InitFailure("The \(flag) value cannot be used: \(problem.prefix(1).lowercased() + problem.dropFirst())")
+                throw InitFailure(
+                    "The \(flag) value cannot be used: \(problem.prefix(1).lowercased() + problem.dropFirst())")
             }
             return value
         }
 
-        let me = try checked(given.me, "--me", checkName)
-            ?? need("--me", example: "Sam", question: "Your name, as your partner will read it in messages:", check: checkName)!
-        let partner = try checked(given.partner, "--partner", checkName)
+        let me =
+            try checked(given.me, "--me", checkName)
+            ?? need(
+                "--me", example: "Sam", question: "Your name, as your partner will read it in messages:",
+                check: checkName)!
+        let partner =
+            try checked(given.partner, "--partner", checkName)
             ?? need("--partner", example: "Alex", question: "Your partner's name:", check: checkName)!
         let reach: Reach
         if let given = given.reach {
@@ -123,7 +132,8 @@ struct InitSetup: Sendable {
             let choices = Reach.choices.joined(separator: ", ")
             let word = try need(
                 "--channel", example: "ntfy",
-                question: "How should \(partner) hear from Breather? Type one of \(choices) (none: you tell them yourself):",
+                question:
+                    "How should \(partner) hear from Breather? Type one of \(choices) (none: you tell them yourself):",
                 check: { Reach($0) == nil ? "Please type one of \(choices)." : nil }
             )!
             reach = Reach(word)!
@@ -131,15 +141,21 @@ struct InitSetup: Sendable {
         var setup = InitSetup(me: me, partner: partner, reach: reach)
         guard let preset = reach.preset else { return setup }
 
-        setup.url = try checked(given.url, "--url") { checkURL($0, preset: preset) }
-            ?? need("--url", example: exampleURL(preset), question: urlQuestion(preset, partner: partner)) { checkURL($0, preset: preset) }!
+        setup.url =
+            try checked(given.url, "--url") { checkURL($0, preset: preset) }
+            ?? need("--url", example: exampleURL(preset), question: urlQuestion(preset, partner: partner)) {
+                checkURL($0, preset: preset)
+            }!
         switch reach.token {
         case .none:
             setup.token = nil
         case .optional, .required:
             let required = reach.token == .required
-            setup.token = try checked(given.token, "--token", checkToken)
-                ?? need("--token", example: "<token>", question: tokenQuestion(preset), secret: true, optional: !required, check: checkToken)
+            setup.token =
+                try checked(given.token, "--token", checkToken)
+                ?? need(
+                    "--token", example: "<token>", question: tokenQuestion(preset), secret: true, optional: !required,
+                    check: checkToken)
         }
         return setup
     }
@@ -165,8 +181,8 @@ struct InitSetup: Sendable {
     static func checkURL(_ url: String, preset: Webhook.Preset) -> String? {
         let lower = url.lowercased()
         guard lower.hasPrefix("https://") || lower.hasPrefix("http://"),
-              let host = URLComponents(string: url)?.host, !host.isEmpty,
-              !url.contains(where: { $0.isWhitespace })
+            let host = URLComponents(string: url)?.host, !host.isEmpty,
+            !url.contains(where: { $0.isWhitespace })
         else {
             return "That is not a web address; it should look like \(exampleURL(preset))."
         }
@@ -252,7 +268,9 @@ struct InitSetup: Sendable {
         for index in lines.indices {
             if lines[index].hasPrefix("me = ") { lines[index] = "me = \(Self.quoted(me))" }
             if lines[index].hasPrefix("partner = ") { lines[index] = "partner = \(Self.quoted(partner))" }
-            if lines[index].hasPrefix("default_plan = ") { lines[index] = "default_plan = \(Self.quoted(EmbeddedExamples.planName))" }
+            if lines[index].hasPrefix("default_plan = ") {
+                lines[index] = "default_plan = \(Self.quoted(EmbeddedExamples.planName))"
+            }
         }
         // The example's partner channel, with the comment lines right above it, makes way for ours.
         if var start = lines.firstIndex(of: "[channels.\(EmbeddedExamples.partnerChannel)]") {
@@ -277,7 +295,8 @@ struct InitSetup: Sendable {
             "preset = \(Self.quoted(preset.rawValue))",
         ]
         if let urlFile {
-            lines.append("url_file = \(Self.quoted(urlFile))   # the address holds a key, so it lives in a private file")
+            lines.append(
+                "url_file = \(Self.quoted(urlFile))   # the address holds a key, so it lives in a private file")
         } else if let url {
             lines.append("url = \(Self.quoted(url))")
         }
@@ -323,10 +342,14 @@ struct InitSetup: Sendable {
         let directory = paths.configDirectory
         let files = self.files
         if manager.fileExists(atPath: paths.settingsFile) {
-            throw InitFailure("\(paths.settingsFile) already exists, so breather init changed nothing; edit that file, or move it aside and run breather init again.")
+            throw InitFailure(
+                "\(paths.settingsFile) already exists, so breather init changed nothing; edit that file, or move it aside and run breather init again."
+            )
         }
         for file in files where !file.keepIfPresent && manager.fileExists(atPath: Paths.join(directory, file.path)) {
-            throw InitFailure("\(Paths.join(directory, file.path)) already exists, so breather init changed nothing; move it aside and run breather init again.")
+            throw InitFailure(
+                "\(Paths.join(directory, file.path)) already exists, so breather init changed nothing; move it aside and run breather init again."
+            )
         }
         try validate(files)
 
@@ -352,7 +375,8 @@ struct InitSetup: Sendable {
     private func validate(_ files: [File]) throws {
         let scratch = NSTemporaryDirectory() + "breather-init-\(getpid())-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let paths = Paths(configDirectory: scratch + "/breather", stateDirectory: scratch + "/state", runtimeDirectory: nil)
+        let paths = Paths(
+            configDirectory: scratch + "/breather", stateDirectory: scratch + "/state", runtimeDirectory: nil)
         for file in files {
             let path = Paths.join(paths.configDirectory, file.path)
             try Self.makeFolder((path as NSString).deletingLastPathComponent)
@@ -360,7 +384,9 @@ struct InitSetup: Sendable {
         }
         let configuration = ConfigLoader.load(paths)
         if let problem = configuration.diagnostics.first {
-            throw InitFailure("breather init put together a configuration that does not check out (\(problem.message)), so it wrote nothing; please report this.")
+            throw InitFailure(
+                "breather init put together a configuration that does not check out (\(problem.message)), so it wrote nothing; please report this."
+            )
         }
     }
 
@@ -369,7 +395,9 @@ struct InitSetup: Sendable {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
-                throw InitFailure("\(path) is a file, but breather init needs a folder there; move it aside and run breather init again.")
+                throw InitFailure(
+                    "\(path) is a file, but breather init needs a folder there; move it aside and run breather init again."
+                )
             }
             return
         }
@@ -417,5 +445,6 @@ struct InitFailure: Error, Hashable, Sendable {
         self.message = message
     }
 
-    static let stopped = InitFailure("breather init stopped before it had every answer, so it wrote nothing; run it again when you are ready.")
+    static let stopped = InitFailure(
+        "breather init stopped before it had every answer, so it wrote nothing; run it again when you are ready.")
 }

@@ -6,11 +6,11 @@ struct PlansCommand: ParsableCommand {
         commandName: "plans",
         abstract: "List the plans, each valid or with its errors.",
         discussion: """
-        Lists every plan file with its duration, code word and description, or the \
-        problems that keep it from being used. Works without breatherd.
+            Lists every plan file with its duration, code word and description, or the \
+            problems that keep it from being used. Works without breatherd.
 
-        Example: breather plans --json
-        """
+            Example: breather plans --json
+            """
     )
 
     @Flag(help: "Print a JSON array, one object per plan file.")

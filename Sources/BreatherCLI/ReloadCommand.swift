@@ -6,11 +6,11 @@ struct ReloadCommand: ParsableCommand {
         commandName: "reload",
         abstract: "Re-read the configuration.",
         discussion: """
-        Asks breatherd to read breather.toml and the plans again. A running break keeps the \
-        plan it started with. Sending SIGHUP to breatherd does the same.
+            Asks breatherd to read breather.toml and the plans again. A running break keeps the \
+            plan it started with. Sending SIGHUP to breatherd does the same.
 
-        Example: breather reload
-        """
+            Example: breather reload
+            """
     )
 
     func run() throws {

@@ -6,12 +6,12 @@ struct StartCommand: ParsableCommand {
         commandName: "start",
         abstract: "Start a break.",
         discussion: """
-        Starts a break from a plan, named by its file name or its code word; without one, \
-        from default_plan in breather.toml. Your partner is told at once, and you are \
-        reminded before the check-in time you promised.
+            Starts a break from a plan, named by its file name or its code word; without one, \
+            from default_plan in breather.toml. Your partner is told at once, and you are \
+            reminded before the check-in time you promised.
 
-        Example: breather start pineapple --for 45m
-        """
+            Example: breather start pineapple --for 45m
+            """
     )
 
     @Argument(
@@ -20,7 +20,10 @@ struct StartCommand: ParsableCommand {
     )
     var plan: String?
 
-    @Option(name: .customLong("for"), help: ArgumentHelp("How long until the check-in, instead of the plan's duration (like 45m or 1h30m).", valueName: "duration"))
+    @Option(
+        name: .customLong("for"),
+        help: ArgumentHelp(
+            "How long until the check-in, instead of the plan's duration (like 45m or 1h30m).", valueName: "duration"))
     var duration: String?
 
     @Option(help: ArgumentHelp("A few words for the messages ({note} in the plan).", valueName: "text"))

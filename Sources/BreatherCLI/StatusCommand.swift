@@ -6,15 +6,15 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Show the running break, the time left and the reminders to come.",
         discussion: """
-        Shows the running break: its plan, the check-in time and how far away it is, the \
-        reminders still to come, and any message waiting to be sent again. With --json, \
-        prints one JSON object instead. With --watch, counts down to the check-in, with \
-        a progress bar and the next reminder, until the break ends; piped, it prints one \
-        line whenever something changes. `breather` alone shows the status.
+            Shows the running break: its plan, the check-in time and how far away it is, the \
+            reminders still to come, and any message waiting to be sent again. With --json, \
+            prints one JSON object instead. With --watch, counts down to the check-in, with \
+            a progress bar and the next reminder, until the break ends; piped, it prints one \
+            line whenever something changes. `breather` alone shows the status.
 
-        Example: breather status --watch
-        Example: breather status --json
-        """
+            Example: breather status --watch
+            Example: breather status --json
+            """
     )
 
     @Flag(help: "Print one JSON object.")

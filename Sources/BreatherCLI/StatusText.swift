@@ -34,7 +34,9 @@ enum StatusText {
 
     private static func breakLines(_ running: StatusReport.BreakStatus, clock: TimeInWords) -> [String] {
         var lines: [String] = []
-        lines.append("A break is running: \(running.plan), started at \(clock.moment(running.startedAt)) (\(clock.relative(running.startedAt))).")
+        lines.append(
+            "A break is running: \(running.plan), started at \(clock.moment(running.startedAt)) (\(clock.relative(running.startedAt)))."
+        )
         let when = clock.moment(running.checkinAt)
         if running.checkinAt >= clock.now {
             lines.append("Check-in with \(running.partner) at \(when), \(clock.relative(running.checkinAt)).")
@@ -70,7 +72,8 @@ enum StatusText {
 
     private static func retryLine(_ delivery: StatusReport.RetryingDelivery, clock: TimeInWords) -> String {
         let attempts = TimeInWords.count(delivery.attempts, "attempt")
-        var line = "\(delivery.event.rawValue) to \(delivery.channel): next try at \(clock.moment(delivery.nextAttemptAt)) (\(attempts) so far)."
+        var line =
+            "\(delivery.event.rawValue) to \(delivery.channel): next try at \(clock.moment(delivery.nextAttemptAt)) (\(attempts) so far)."
         if let error = delivery.lastError, !error.isEmpty {
             line += " Last error: \(error)"
         }

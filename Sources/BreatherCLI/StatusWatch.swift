@@ -35,7 +35,10 @@ struct StatusWatch {
                 let response = try client.send(ControlRequest(op: .status))
                 guard response.ok, let status = response.status else {
                     screen.finish()
-                    Output.error(response.ok ? "breatherd answered without a status; the two may be different versions." : DaemonCall.refusal(response))
+                    Output.error(
+                        response.ok
+                            ? "breatherd answered without a status; the two may be different versions."
+                            : DaemonCall.refusal(response))
                     throw ExitCode.failure
                 }
                 report = status
@@ -49,7 +52,9 @@ struct StatusWatch {
                 silentSince = since
                 if Date().timeIntervalSince(since) >= patience {
                     screen.finish()
-                    Output.error("breatherd stopped answering, so the countdown stopped; your break is saved and keeps its time, and `systemctl --user start breather` (or `breatherd` in a terminal) brings breatherd back.")
+                    Output.error(
+                        "breatherd stopped answering, so the countdown stopped; your break is saved and keeps its time, and `systemctl --user start breather` (or `breatherd` in a terminal) brings breatherd back."
+                    )
                     throw ExitCode.failure
                 }
                 pause()
@@ -85,7 +90,8 @@ struct StatusWatch {
     /// The history record of a break that just ended, if it is there yet.
     private func record(of id: String) -> HistoryRecord? {
         for _ in 0..<5 {
-            if let found = (try? HistoryFile(path: paths.historyFile).read())?.records.last(where: { $0.breakId == id }) {
+            if let found = (try? HistoryFile(path: paths.historyFile).read())?.records.last(where: { $0.breakId == id })
+            {
                 return found
             }
             usleep(100_000)

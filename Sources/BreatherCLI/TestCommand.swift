@@ -6,11 +6,11 @@ struct TestCommand: ParsableCommand {
         commandName: "test",
         abstract: "Send a test message through one channel now.",
         discussion: """
-        Delivers a test message through a channel defined in breather.toml, so you can see \
-        that it arrives before you rely on it.
+            Delivers a test message through a channel defined in breather.toml, so you can see \
+            that it arrives before you rely on it.
 
-        Example: breather test alex
-        """
+            Example: breather test alex
+            """
     )
 
     @Argument(help: ArgumentHelp("The channel's name in breather.toml.", valueName: "channel"))

@@ -53,7 +53,8 @@ struct TimeInWords: Sendable {
         let hours = whole / 3600
         let minutes = (whole % 3600) / 60
         let rest = whole % 60
-        return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)
+        return hours > 0
+            ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)
     }
 
     /// Local `YYYY-MM-DD`.

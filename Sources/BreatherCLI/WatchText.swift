@@ -52,7 +52,8 @@ enum WatchText {
         if running.checkinAt > clock.now {
             return "\(running.plan): check in with \(running.partner) at \(when), \(clock.relative(running.checkinAt))."
         }
-        return "\(running.plan): it is time to check in with \(running.partner) (due at \(when), \(clock.relative(running.checkinAt)))."
+        return
+            "\(running.plan): it is time to check in with \(running.partner) (due at \(when), \(clock.relative(running.checkinAt)))."
     }
 
     /// "Next reminder at 14:30 (in 5 minutes), to desktop." or "No more reminders to come."

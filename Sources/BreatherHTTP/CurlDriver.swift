@@ -65,8 +65,9 @@ final class CurlDriver {
     }
 
     private func abandon(_ queued: [CurlInbox.Job]) {
-        let error = CurlError(code: .easy(Int(CURLE_ABORTED_BY_CALLBACK.rawValue)),
-                              message: "The HTTP request was abandoned because the transport shut down.")
+        let error = CurlError(
+            code: .easy(Int(CURLE_ABORTED_BY_CALLBACK.rawValue)),
+            message: "The HTTP request was abandoned because the transport shut down.")
         for job in queued {
             CurlExchange.fail(job.completion, error)
         }

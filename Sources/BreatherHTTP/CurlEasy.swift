@@ -41,7 +41,9 @@ final class CurlEasy {
     /// Sets the request body. libcurl copies the bytes (`CURLOPT_COPYPOSTFIELDS`), so no
     /// pointer into Swift memory outlives this call; `CURLOPT_POSTFIELDS` would keep one.
     func setBody(_ body: [UInt8]) throws(CurlError) {
-        try check(breather_curl_easy_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), "set the body size")
+        try check(
+            breather_curl_easy_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)),
+            "set the body size")
         let code: CURLcode
         if body.isEmpty {
             code = breather_curl_easy_setopt_string(handle, CURLOPT_COPYPOSTFIELDS, "")

@@ -45,7 +45,9 @@ public struct CurlError: Error, Sendable, Hashable, CustomStringConvertible {
 
     static func multi(_ code: CURLMcode, doing what: String) -> CurlError {
         let text = String(cString: curl_multi_strerror(code))
-        return CurlError(code: .multi(Int(code.rawValue)), message: "libcurl could not \(what): \(text) (curl multi error \(code.rawValue)).")
+        return CurlError(
+            code: .multi(Int(code.rawValue)),
+            message: "libcurl could not \(what): \(text) (curl multi error \(code.rawValue)).")
     }
 
     /// curl's own text for a code, as a sentence: "Couldn't connect to server (curl error 7)."

@@ -1,6 +1,6 @@
-import Foundation
 import BreatherCore
 import CCurl
+import Foundation
 
 /// One HTTP request in flight: its easy handle, its header list, what the callbacks have seen
 /// so far, and the completion to call. It lives in `CurlDriver.exchanges` from the moment its
@@ -110,7 +110,9 @@ final class CurlExchange {
         } else if result == CURLE_OK {
             completion(.failure(code: 0, message: "The server's answer had no HTTP status."))
         } else {
-            completion(.failure(code: Int(result.rawValue), message: "The HTTP request failed: \(CurlError.sentence(for: result))"))
+            completion(
+                .failure(
+                    code: Int(result.rawValue), message: "The HTTP request failed: \(CurlError.sentence(for: result))"))
         }
     }
 

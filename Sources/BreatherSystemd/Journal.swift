@@ -39,8 +39,11 @@ public enum Journal {
     /// Sends exactly these fields as one entry.
     public static func sendFields(_ fields: [(name: String, value: String)]) throws(SystemdError) {
         if let bad = fields.first(where: { !JournalFieldName.isValid($0.name) }) {
-            throw SystemdError(code: .invalidJournalField, errno: EINVAL,
-                               message: "The journal field name \(bad.name) is not made of A-Z, 0-9 and _ (at most 64, not starting with _ or a digit), so journald would drop it.")
+            throw SystemdError(
+                code: .invalidJournalField, errno: EINVAL,
+                message:
+                    "The journal field name \(bad.name) is not made of A-Z, 0-9 and _ (at most 64, not starting with _ or a digit), so journald would drop it."
+            )
         }
         guard !fields.isEmpty else { return }
         // All entries in one buffer, so every iovec points into memory that lives for the call.

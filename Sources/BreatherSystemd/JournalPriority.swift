@@ -2,7 +2,8 @@ import Logging
 
 /// syslog priorities as journald stores them in `PRIORITY`.
 public enum JournalPriority: Int, Sendable, Hashable {
-    case emergency = 0, alert, critical, error, warning, notice, info, debug
+    case emergency = 0
+    case alert, critical, error, warning, notice, info, debug
 
     /// swift-log levels onto syslog priorities (`trace` has none of its own).
     public init(_ level: Logger.Level) {

@@ -12,7 +12,8 @@ public enum ListenFDs {
     public static func take() throws(SystemdError) -> [Int32] {
         let count = sd_listen_fds(1)
         guard count >= 0 else {
-            throw SystemdError.fromReturn(count, .listenFDsFailed, "Could not read the sockets passed by the service manager")
+            throw SystemdError.fromReturn(
+                count, .listenFDsFailed, "Could not read the sockets passed by the service manager")
         }
         return (0..<count).map { start + $0 }
     }

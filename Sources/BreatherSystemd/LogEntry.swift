@@ -113,9 +113,11 @@ struct LogEntry {
     }
 
     private static func quoteIfNeeded(_ value: String) -> String {
-        let plain = !value.isEmpty && !value.contains {
-            $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\t" || $0.isNewline
-        }
+        let plain =
+            !value.isEmpty
+            && !value.contains {
+                $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\t" || $0.isNewline
+            }
         return plain ? value : "\"" + escape(value, quotes: true) + "\""
     }
 }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import BreatherCore
-@testable import BreatherCLI
 import Foundation
 import Testing
+
+@testable import BreatherCLI
 
 func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
     let process = Process()
@@ -20,11 +21,17 @@ func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, 
 @Suite struct CompletionTests {
     @Test func planNamesAndCodeWords() throws {
         let paths = scratchPaths()
-        _ = try InitSetup.gather(.init(me: "Sam", partner: "Alex", reach: .webhook(.json), url: "https://hooks.example.org/x"), prompter: nil).install(paths)
+        _ = try InitSetup.gather(
+            .init(me: "Sam", partner: "Alex", reach: .webhook(.json), url: "https://hooks.example.org/x"), prompter: nil
+        ).install(paths)
         try Data("not = [valid".utf8).write(to: URL(fileURLWithPath: Paths.join(paths.plansDirectory, "broken.toml")))
         #expect(Completions.planWords(paths: paths) == ["broken", "cool-down", "pineapple"])
         #expect(Completions.planWords(paths: paths, prefix: "PI") == ["pineapple"])
-        #expect(Completions.planWords(paths: Paths(configDirectory: "/nonexistent/breather", stateDirectory: "/nonexistent", runtimeDirectory: nil)) == [])
+        #expect(
+            Completions.planWords(
+                paths: Paths(
+                    configDirectory: "/nonexistent/breather", stateDirectory: "/nonexistent", runtimeDirectory: nil))
+                == [])
     }
 
     @Test func bashLoadsTheScriptWithoutError() throws {

@@ -1,9 +1,10 @@
 import BreatherCore
-@testable import BreatherCLI
 import Foundation
 import Glibc
 import Synchronization
 import Testing
+
+@testable import BreatherCLI
 
 /// A one-connection Unix socket server in a temporary folder, answering with canned bytes.
 final class FakeDaemon: @unchecked Sendable {
@@ -62,14 +63,16 @@ final class FakeDaemon: @unchecked Sendable {
     @Test func roundTrip() throws {
         let server = try FakeDaemon(answer: [#"{"v":1,"ok":true,"#, #""message":"Your break has started."}"#, "\n"])
         defer { server.finish() }
-        let response = try ControlClient(socketPath: server.path, timeout: 5).send(ControlRequest(op: .start, plan: "pineapple", for: "45m"))
+        let response = try ControlClient(socketPath: server.path, timeout: 5).send(
+            ControlRequest(op: .start, plan: "pineapple", for: "45m"))
         #expect(response.ok)
         #expect(response.message == "Your break has started.")
         #expect(server.received == #"{"for":"45m","op":"start","plan":"pineapple","v":1}"# + "\n")
     }
 
     @Test func statusAnswerDecodesWithTimes() throws {
-        let line = #"{"v":1,"ok":true,"message":"","status":{"active":true,"break":{"id":"b1","plan":"cool-down","started_at":"2026-11-21T14:05:00.000Z","checkin_at":"2026-11-21T14:35:00.000Z","extensions":0,"pending":[],"partner":"Alex"},"retrying":[]}}"#
+        let line =
+            #"{"v":1,"ok":true,"message":"","status":{"active":true,"break":{"id":"b1","plan":"cool-down","started_at":"2026-11-21T14:05:00.000Z","checkin_at":"2026-11-21T14:35:00.000Z","extensions":0,"pending":[],"partner":"Alex"},"retrying":[]}}"#
         let server = try FakeDaemon(answer: [line + "\n"])
         defer { server.finish() }
         let response = try ControlClient(socketPath: server.path, timeout: 5).send(ControlRequest(op: .status))
@@ -82,7 +85,10 @@ final class FakeDaemon: @unchecked Sendable {
             try ControlClient(socketPath: path).send(ControlRequest(op: .status))
         }
         #expect(error?.code == .notRunning)
-        #expect(error?.message == "breatherd is not running (no socket at \(path)). Start it with `systemctl --user start breather`, or run `breatherd` in a terminal.")
+        #expect(
+            error?.message
+                == "breatherd is not running (no socket at \(path)). Start it with `systemctl --user start breather`, or run `breatherd` in a terminal."
+        )
     }
 
     @Test func noRuntimeDirectory() {

@@ -1,7 +1,8 @@
 import BreatherCore
-@testable import BreatherCLI
 import Foundation
 import Testing
+
+@testable import BreatherCLI
 
 /// A fixed moment: 2026-11-21 14:25:00 UTC.
 let fixedNow = Timestamp.parse("2026-11-21T14:25:00.000Z")!
@@ -61,14 +62,15 @@ func at(_ text: String) -> Date {
             ),
             retrying: []
         )
-        #expect(StatusText.render(report, clock: clock) == """
-        A break is running: cool-down, started at 14:05 (20 minutes ago).
-        Check-in with Alex at 14:35, in 10 minutes.
-        Reminders to come:
-          14:30  -5m          desktop
-          14:35  at check-in  desktop
-          14:45  +10m         alex, desktop
-        """)
+        #expect(
+            StatusText.render(report, clock: clock) == """
+                A break is running: cool-down, started at 14:05 (20 minutes ago).
+                Check-in with Alex at 14:35, in 10 minutes.
+                Reminders to come:
+                  14:30  -5m          desktop
+                  14:35  at check-in  desktop
+                  14:45  +10m         alex, desktop
+                """)
     }
 
     @Test func pastCheckInExtendedWithRetries() {
@@ -94,32 +96,36 @@ func at(_ text: String) -> Date {
                 ),
             ]
         )
-        #expect(StatusText.render(report, clock: clock) == """
-        A break is running: pineapple, started at 13:30 (55 minutes ago).
-        Check-in with Alex was due at 14:22, 3 minutes ago.
-        Extended 2 times.
-        Note: a walk around the block
-        Reminders to come:
-          14:32  +10m  alex
-        Waiting to be sent again:
-          announce to alex: next try at 14:26 (3 attempts so far). Last error: The server did not answer within 10 seconds.
-          extend to alex: next try at 14:25 (1 attempt so far).
-        """)
+        #expect(
+            StatusText.render(report, clock: clock) == """
+                A break is running: pineapple, started at 13:30 (55 minutes ago).
+                Check-in with Alex was due at 14:22, 3 minutes ago.
+                Extended 2 times.
+                Note: a walk around the block
+                Reminders to come:
+                  14:32  +10m  alex
+                Waiting to be sent again:
+                  announce to alex: next try at 14:26 (3 attempts so far). Last error: The server did not answer within 10 seconds.
+                  extend to alex: next try at 14:25 (1 attempt so far).
+                """)
     }
 
     @Test func noBreakButRetrying() {
-        let report = StatusReport(active: false, break: nil, retrying: [
-            .init(
-                deliveryId: "d3", event: .back, channel: "alex", attempts: 2,
-                nextAttemptAt: at("2026-11-21T14:27:00.000Z"), expiresAt: at("2026-11-22T14:00:00.000Z"),
-                lastError: "HTTP 503 from ntfy.example.org."
-            ),
-        ])
-        #expect(StatusText.render(report, clock: clock) == """
-        No break is running.
-        Waiting to be sent again:
-          back to alex: next try at 14:27 (2 attempts so far). Last error: HTTP 503 from ntfy.example.org.
-        """)
+        let report = StatusReport(
+            active: false, break: nil,
+            retrying: [
+                .init(
+                    deliveryId: "d3", event: .back, channel: "alex", attempts: 2,
+                    nextAttemptAt: at("2026-11-21T14:27:00.000Z"), expiresAt: at("2026-11-22T14:00:00.000Z"),
+                    lastError: "HTTP 503 from ntfy.example.org."
+                )
+            ])
+        #expect(
+            StatusText.render(report, clock: clock) == """
+                No break is running.
+                Waiting to be sent again:
+                  back to alex: next try at 14:27 (2 attempts so far). Last error: HTTP 503 from ntfy.example.org.
+                """)
     }
 
     @Test func onceExtendedAndNothingLeft() {
@@ -132,16 +138,19 @@ func at(_ text: String) -> Date {
             ),
             retrying: []
         )
-        #expect(StatusText.render(report, clock: clock) == """
-        A break is running: quick, started at 14:24 (less than a minute ago).
-        Check-in with Alex at 15:26, in 1 hour 1 minute.
-        Extended once.
-        No more reminders are scheduled.
-        """)
+        #expect(
+            StatusText.render(report, clock: clock) == """
+                A break is running: quick, started at 14:24 (less than a minute ago).
+                Check-in with Alex at 15:26, in 1 hour 1 minute.
+                Extended once.
+                No more reminders are scheduled.
+                """)
     }
 
     @Test func jsonIsOneObjectWithMillisecondTimes() throws {
-        let idle = try String(decoding: BreatherJSON.encoder().encode(StatusReport(active: false, break: nil, retrying: [])), as: UTF8.self)
+        let idle = try String(
+            decoding: BreatherJSON.encoder().encode(StatusReport(active: false, break: nil, retrying: [])),
+            as: UTF8.self)
         #expect(idle == #"{"active":false,"retrying":[]}"#)
 
         let report = StatusReport(
@@ -156,7 +165,10 @@ func at(_ text: String) -> Date {
             retrying: []
         )
         let json = try String(decoding: BreatherJSON.encoder().encode(report), as: UTF8.self)
-        #expect(json == #"{"active":true,"break":{"checkin_at":"2026-11-21T14:35:00.000Z","extensions":0,"id":"b1","partner":"Alex","pending":[{"due_at":"2026-11-21T14:30:00.000Z","event":"reminder","offset_seconds":-300,"to":["desktop"]}],"plan":"cool-down","started_at":"2026-11-21T14:05:00.000Z"},"retrying":[]}"#)
+        #expect(
+            json
+                == #"{"active":true,"break":{"checkin_at":"2026-11-21T14:35:00.000Z","extensions":0,"id":"b1","partner":"Alex","pending":[{"due_at":"2026-11-21T14:30:00.000Z","event":"reminder","offset_seconds":-300,"to":["desktop"]}],"plan":"cool-down","started_at":"2026-11-21T14:05:00.000Z"},"retrying":[]}"#
+        )
     }
 }
 
@@ -175,13 +187,18 @@ func at(_ text: String) -> Date {
 
     var records: [HistoryRecord] {
         [
-            record("a", started: "2026-11-19T14:05:00.000Z", promised: "2026-11-19T14:35:00.000Z", ended: "2026-11-19T14:32:10.000Z"),
-            record("b", plan: "pineapple", started: "2026-11-20T19:40:00.000Z", promised: "2026-11-20T20:10:00.000Z",
-                   checkin: "2026-11-20T20:25:00.000Z", ended: "2026-11-20T20:27:00.000Z", extensions: 1),
-            record("c", started: "2026-11-21T08:30:00.000Z", promised: "2026-11-21T09:00:00.000Z",
-                   ended: "2026-11-21T08:50:00.000Z", outcome: .cancelled),
-            record("d", started: "2026-11-21T10:00:00.000Z", promised: "2026-11-21T10:30:00.000Z",
-                   checkin: "2026-11-21T11:00:00.000Z", ended: "2026-11-21T10:59:00.000Z", extensions: 2),
+            record(
+                "a", started: "2026-11-19T14:05:00.000Z", promised: "2026-11-19T14:35:00.000Z",
+                ended: "2026-11-19T14:32:10.000Z"),
+            record(
+                "b", plan: "pineapple", started: "2026-11-20T19:40:00.000Z", promised: "2026-11-20T20:10:00.000Z",
+                checkin: "2026-11-20T20:25:00.000Z", ended: "2026-11-20T20:27:00.000Z", extensions: 1),
+            record(
+                "c", started: "2026-11-21T08:30:00.000Z", promised: "2026-11-21T09:00:00.000Z",
+                ended: "2026-11-21T08:50:00.000Z", outcome: .cancelled),
+            record(
+                "d", started: "2026-11-21T10:00:00.000Z", promised: "2026-11-21T10:30:00.000Z",
+                checkin: "2026-11-21T11:00:00.000Z", ended: "2026-11-21T10:59:00.000Z", extensions: 2),
         ]
     }
 
@@ -204,8 +221,13 @@ func at(_ text: String) -> Date {
     }
 
     @Test func lateByLessThanAMinute() {
-        let r = record("e", started: "2026-11-21T10:00:00.000Z", promised: "2026-11-21T10:30:00.000Z", ended: "2026-11-21T10:30:20.000Z")
-        #expect(HistoryText.row(r, clock: clock) == ["2026-11-21", "cool-down", "10:00", "10:30", "10:30", "less than a minute late"])
+        let r = record(
+            "e", started: "2026-11-21T10:00:00.000Z", promised: "2026-11-21T10:30:00.000Z",
+            ended: "2026-11-21T10:30:20.000Z")
+        #expect(
+            HistoryText.row(r, clock: clock) == [
+                "2026-11-21", "cool-down", "10:00", "10:30", "10:30", "less than a minute late",
+            ])
     }
 
     @Test func parsingSkipsMalformedLinesAndKeepsTheLastCopyOfABreak() throws {
@@ -219,27 +241,38 @@ func at(_ text: String) -> Date {
         let (parsed, problems) = HistoryFile.parse(Array(text.utf8), path: "/state/history.jsonl")
         #expect(parsed.map(\.breakId) == ["a", "b"])
         #expect(parsed[0].extensions == 1)
-        #expect(problems == [
-            "/state/history.jsonl:2: this line is not a break record, so it was skipped.",
-            "/state/history.jsonl:6: this line is not a break record, so it was skipped.",
-        ])
+        #expect(
+            problems == [
+                "/state/history.jsonl:2: this line is not a break record, so it was skipped.",
+                "/state/history.jsonl:6: this line is not a break record, so it was skipped.",
+            ])
     }
 }
 
 @Suite struct PlansTextTests {
     var configuration: Configuration {
-        let coolDown = Plan(name: "cool-down", description: "Step away from an argument to calm down", codeWord: "pineapple", duration: .minutes(30))
+        let coolDown = Plan(
+            name: "cool-down", description: "Step away from an argument to calm down", codeWord: "pineapple",
+            duration: .minutes(30))
         let quick = Plan(name: "quick", description: "", duration: Span(seconds: 5400))
         return Configuration(
-            settings: Settings(me: "Sam", partner: "Alex", defaultPlan: "cool-down", channels: [
-                "desktop": Channel(name: "desktop", kind: .desktop),
-            ]),
+            settings: Settings(
+                me: "Sam", partner: "Alex", defaultPlan: "cool-down",
+                channels: [
+                    "desktop": Channel(name: "desktop", kind: .desktop)
+                ]),
             settingsDiagnostics: [],
             planFiles: [
-                .init(name: "broken", path: "/cfg/plans/broken.toml", plan: nil, diagnostics: [
-                    Diagnostic(file: "/cfg/plans/broken.toml", line: 3, message: "duration \"half an hour\" is not a duration."),
-                    Diagnostic(file: "/cfg/plans/broken.toml", line: 7, message: "the channel \"bob\" is not defined in breather.toml."),
-                ]),
+                .init(
+                    name: "broken", path: "/cfg/plans/broken.toml", plan: nil,
+                    diagnostics: [
+                        Diagnostic(
+                            file: "/cfg/plans/broken.toml", line: 3,
+                            message: "duration \"half an hour\" is not a duration."),
+                        Diagnostic(
+                            file: "/cfg/plans/broken.toml", line: 7,
+                            message: "the channel \"bob\" is not defined in breather.toml."),
+                    ]),
                 .init(name: "cool-down", path: "/cfg/plans/cool-down.toml", plan: coolDown, diagnostics: []),
                 .init(name: "quick", path: "/cfg/plans/quick.toml", plan: quick, diagnostics: []),
             ]
@@ -247,27 +280,31 @@ func at(_ text: String) -> Date {
     }
 
     @Test func human() {
-        #expect(PlansText.render(configuration, plansDirectory: "/cfg/plans") == """
-        broken               invalid: /cfg/plans/broken.toml:3: duration "half an hour" is not a duration.
-                                      /cfg/plans/broken.toml:7: the channel "bob" is not defined in breather.toml.
-        cool-down (default)  30m    pineapple  Step away from an argument to calm down
-        quick                1h30m  -
-        """)
+        #expect(
+            PlansText.render(configuration, plansDirectory: "/cfg/plans") == """
+                broken               invalid: /cfg/plans/broken.toml:3: duration "half an hour" is not a duration.
+                                              /cfg/plans/broken.toml:7: the channel "bob" is not defined in breather.toml.
+                cool-down (default)  30m    pineapple  Step away from an argument to calm down
+                quick                1h30m  -
+                """)
     }
 
     @Test func noPlans() {
         let empty = Configuration(settings: Settings(), settingsDiagnostics: [], planFiles: [])
-        #expect(PlansText.render(empty, plansDirectory: "/cfg/plans") == "There are no plans yet; add one as a .toml file in /cfg/plans.")
+        #expect(
+            PlansText.render(empty, plansDirectory: "/cfg/plans")
+                == "There are no plans yet; add one as a .toml file in /cfg/plans.")
     }
 
     @Test func json() throws {
         let summaries = configuration.planFiles.map(PlanSummary.init)
         let json = try String(decoding: BreatherJSON.encoder().encode(summaries), as: UTF8.self)
-        #expect(json == """
-        [{"code_word":null,"description":null,"duration_seconds":null,"errors":["/cfg/plans/broken.toml:3: duration \\"half an hour\\" is not a duration.","/cfg/plans/broken.toml:7: the channel \\"bob\\" is not defined in breather.toml."],"name":"broken","path":"/cfg/plans/broken.toml","valid":false},\
-        {"code_word":"pineapple","description":"Step away from an argument to calm down","duration_seconds":1800,"errors":[],"name":"cool-down","path":"/cfg/plans/cool-down.toml","valid":true},\
-        {"code_word":null,"description":"","duration_seconds":5400,"errors":[],"name":"quick","path":"/cfg/plans/quick.toml","valid":true}]
-        """)
+        #expect(
+            json == """
+                [{"code_word":null,"description":null,"duration_seconds":null,"errors":["/cfg/plans/broken.toml:3: duration \\"half an hour\\" is not a duration.","/cfg/plans/broken.toml:7: the channel \\"bob\\" is not defined in breather.toml."],"name":"broken","path":"/cfg/plans/broken.toml","valid":false},\
+                {"code_word":"pineapple","description":"Step away from an argument to calm down","duration_seconds":1800,"errors":[],"name":"cool-down","path":"/cfg/plans/cool-down.toml","valid":true},\
+                {"code_word":null,"description":"","duration_seconds":5400,"errors":[],"name":"quick","path":"/cfg/plans/quick.toml","valid":true}]
+                """)
     }
 
     @Test func checkVerdict() {

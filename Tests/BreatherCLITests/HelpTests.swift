@@ -1,7 +1,8 @@
 import ArgumentParser
-@testable import BreatherCLI
 import Foundation
 import Testing
+
+@testable import BreatherCLI
 
 /// The help of every command, compared with `Golden/NAME.txt`.
 /// Run with `BREATHER_UPDATE_GOLDEN=1` to rewrite the golden files after a deliberate change.
@@ -31,7 +32,11 @@ import Testing
 
     @Test func everySubcommandIsListed() {
         let names = BreatherCommand.configuration.subcommands.map { $0._commandName }
-        #expect(names == ["start", "back", "extend", "cancel", "status", "plans", "check", "history", "test", "reload", "doctor", "init"])
+        #expect(
+            names == [
+                "start", "back", "extend", "cancel", "status", "plans", "check", "history", "test", "reload", "doctor",
+                "init",
+            ])
     }
 
     @Test(arguments: HelpTests.commands.dropFirst().map(\.0))
@@ -49,7 +54,8 @@ enum Golden {
         ProcessInfo.processInfo.environment["BREATHER_UPDATE_GOLDEN"] == "1"
     }
 
-    static func check(_ actual: String, against name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func check(_ actual: String, against name: String, sourceLocation: SourceLocation = #_sourceLocation) throws
+    {
         let file = directory.appendingPathComponent(name)
         let text = actual.hasSuffix("\n") ? actual : actual + "\n"
         if updating {
@@ -58,9 +64,14 @@ enum Golden {
             return
         }
         guard let data = FileManager.default.contents(atPath: file.path) else {
-            Issue.record("Golden/\(name) is missing; run the tests with BREATHER_UPDATE_GOLDEN=1 to write it.", sourceLocation: sourceLocation)
+            Issue.record(
+                "Golden/\(name) is missing; run the tests with BREATHER_UPDATE_GOLDEN=1 to write it.",
+                sourceLocation: sourceLocation)
             return
         }
-        #expect(text == String(decoding: data, as: UTF8.self), "Golden/\(name) differs; rerun with BREATHER_UPDATE_GOLDEN=1 if the change is intended.", sourceLocation: sourceLocation)
+        #expect(
+            text == String(decoding: data, as: UTF8.self),
+            "Golden/\(name) differs; rerun with BREATHER_UPDATE_GOLDEN=1 if the change is intended.",
+            sourceLocation: sourceLocation)
     }
 }

@@ -1,16 +1,19 @@
 import BreatherCore
-@testable import BreatherCLI
 import Foundation
 import Glibc
 import Testing
 
+@testable import BreatherCLI
+
 /// The repository's root, from this file's place in it.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
 /// A fresh config folder for one test.
 func scratchPaths() -> Paths {
     let root = NSTemporaryDirectory() + "breather-init-test-\(UUID().uuidString.prefix(8))"
-    return Paths(configDirectory: root + "/config/breather", stateDirectory: root + "/state/breather", runtimeDirectory: nil)
+    return Paths(
+        configDirectory: root + "/config/breather", stateDirectory: root + "/state/breather", runtimeDirectory: nil)
 }
 
 func mode(_ path: String) -> mode_t {
@@ -42,23 +45,31 @@ final class ScriptedPerson: @unchecked Sendable {
 
 @Suite struct EmbeddedExamplesTests {
     @Test func embeddedTextIsTheFilesInConfig() throws {
-        let settings = try String(contentsOf: repositoryRoot.appendingPathComponent("config/breather.toml"), encoding: .utf8)
-        let plan = try String(contentsOf: repositoryRoot.appendingPathComponent("config/plans/cool-down.toml"), encoding: .utf8)
-        #expect(EmbeddedExamples.settings == settings, "config/breather.toml changed: paste it into EmbeddedExamples.swift")
-        #expect(EmbeddedExamples.coolDownPlan == plan, "config/plans/cool-down.toml changed: paste it into EmbeddedExamples.swift")
+        let settings = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("config/breather.toml"), encoding: .utf8)
+        let plan = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("config/plans/cool-down.toml"), encoding: .utf8)
+        #expect(
+            EmbeddedExamples.settings == settings, "config/breather.toml changed: paste it into EmbeddedExamples.swift")
+        #expect(
+            EmbeddedExamples.coolDownPlan == plan,
+            "config/plans/cool-down.toml changed: paste it into EmbeddedExamples.swift")
     }
 
     /// Every example plan loads without a problem next to the example settings.
     @Test func everyExamplePlanIsValid() throws {
         let paths = scratchPaths()
         try FileManager.default.createDirectory(atPath: paths.plansDirectory, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: repositoryRoot.appendingPathComponent("config/breather.toml").path, toPath: paths.settingsFile)
+        try FileManager.default.copyItem(
+            atPath: repositoryRoot.appendingPathComponent("config/breather.toml").path, toPath: paths.settingsFile)
         // A checkout made under umask 002 has group-writable files, which Breather refuses.
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: paths.settingsFile)
         let plans = repositoryRoot.appendingPathComponent("config/plans")
         for name in try FileManager.default.contentsOfDirectory(atPath: plans.path) {
-            try FileManager.default.copyItem(atPath: plans.appendingPathComponent(name).path, toPath: Paths.join(paths.plansDirectory, name))
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: Paths.join(paths.plansDirectory, name))
+            try FileManager.default.copyItem(
+                atPath: plans.appendingPathComponent(name).path, toPath: Paths.join(paths.plansDirectory, name))
+            try FileManager.default.setAttributes(
+                [.posixPermissions: 0o600], ofItemAtPath: Paths.join(paths.plansDirectory, name))
         }
         let configuration = ConfigLoader.load(paths)
         #expect(configuration.diagnostics.map(\.description) == [])
@@ -71,7 +82,9 @@ final class ScriptedPerson: @unchecked Sendable {
 
 @Suite struct InitTests {
     @Test func throughItsPrompts() throws {
-        let person = ScriptedPerson(["", "Sam", "Alex", "carrier pigeon", "ntfy", "ntfy.sh/no-scheme", "https://ntfy.sh/sam-and-alex-4821", ""])
+        let person = ScriptedPerson([
+            "", "Sam", "Alex", "carrier pigeon", "ntfy", "ntfy.sh/no-scheme", "https://ntfy.sh/sam-and-alex-4821", "",
+        ])
         let setup = try InitSetup.gather(InitSetup.Answers(), prompter: person.prompter)
         #expect(setup.me == "Sam")
         #expect(setup.partner == "Alex")
@@ -79,19 +92,20 @@ final class ScriptedPerson: @unchecked Sendable {
         #expect(setup.url == "https://ntfy.sh/sam-and-alex-4821")
         #expect(setup.token == nil)
         #expect(person.lines.isEmpty)
-        #expect(person.shown == [
-            "Your name, as your partner will read it in messages:",
-            "Please type a name.",
-            "Your name, as your partner will read it in messages:",
-            "Your partner's name:",
-            "How should Alex hear from Breather? Type one of ntfy, matrix, telegram, slack, discord, gotify, json, none (none: you tell them yourself):",
-            "Please type one of ntfy, matrix, telegram, slack, discord, gotify, json, none.",
-            "How should Alex hear from Breather? Type one of ntfy, matrix, telegram, slack, discord, gotify, json, none (none: you tell them yourself):",
-            "The ntfy topic URL Alex subscribes to (like https://ntfy.sh/sam-and-alex-4821):",
-            "That is not a web address; it should look like https://ntfy.sh/sam-and-alex-4821.",
-            "The ntfy topic URL Alex subscribes to (like https://ntfy.sh/sam-and-alex-4821):",
-            "An ntfy access token, if your server needs one (press Enter for none):",
-        ])
+        #expect(
+            person.shown == [
+                "Your name, as your partner will read it in messages:",
+                "Please type a name.",
+                "Your name, as your partner will read it in messages:",
+                "Your partner's name:",
+                "How should Alex hear from Breather? Type one of ntfy, matrix, telegram, slack, discord, gotify, json, none (none: you tell them yourself):",
+                "Please type one of ntfy, matrix, telegram, slack, discord, gotify, json, none.",
+                "How should Alex hear from Breather? Type one of ntfy, matrix, telegram, slack, discord, gotify, json, none (none: you tell them yourself):",
+                "The ntfy topic URL Alex subscribes to (like https://ntfy.sh/sam-and-alex-4821):",
+                "That is not a web address; it should look like https://ntfy.sh/sam-and-alex-4821.",
+                "The ntfy topic URL Alex subscribes to (like https://ntfy.sh/sam-and-alex-4821):",
+                "An ntfy access token, if your server needs one (press Enter for none):",
+            ])
         #expect(person.secretQuestions == ["An ntfy access token, if your server needs one (press Enter for none):"])
 
         let paths = scratchPaths()
@@ -105,7 +119,8 @@ final class ScriptedPerson: @unchecked Sendable {
 
     @Test func flagsAnswerAheadAndPromptsAskTheRest() throws {
         let person = ScriptedPerson(["https://matrix.example.org/_matrix/client/v3/rooms/!r:example.org", "syt_secret"])
-        let setup = try InitSetup.gather(.init(me: "Sam", partner: "Alex", reach: .webhook(.matrix)), prompter: person.prompter)
+        let setup = try InitSetup.gather(
+            .init(me: "Sam", partner: "Alex", reach: .webhook(.matrix)), prompter: person.prompter)
         #expect(person.shown.count == 2)
         #expect(setup.token == "syt_secret")
     }
@@ -119,30 +134,46 @@ final class ScriptedPerson: @unchecked Sendable {
         (InitSetup.Answers(), "--me", "Sam"),
         (InitSetup.Answers(me: "Sam"), "--partner", "Alex"),
         (InitSetup.Answers(me: "Sam", partner: "Alex"), "--channel", "ntfy"),
-        (InitSetup.Answers(me: "Sam", partner: "Alex", reach: .webhook(.slack)), "--url", "https://hooks.slack.com/services/T000/B000/XXXX"),
-        (InitSetup.Answers(me: "Sam", partner: "Alex", reach: .webhook(.gotify), url: "https://gotify.example.org"), "--token", "<token>"),
+        (
+            InitSetup.Answers(me: "Sam", partner: "Alex", reach: .webhook(.slack)), "--url",
+            "https://hooks.slack.com/services/T000/B000/XXXX"
+        ),
+        (
+            InitSetup.Answers(me: "Sam", partner: "Alex", reach: .webhook(.gotify), url: "https://gotify.example.org"),
+            "--token", "<token>"
+        ),
     ])
     func withoutATerminalAMissingFlagIsNamed(given: InitSetup.Answers, flag: String, example: String) {
         let error = #expect(throws: InitFailure.self) { try InitSetup.gather(given, prompter: nil) }
-        #expect(error?.message == "breather init needs \(flag) when its input is not a terminal; pass it, like \(flag) \(example).")
+        #expect(
+            error?.message
+                == "breather init needs \(flag) when its input is not a terminal; pass it, like \(flag) \(example).")
     }
 
     @Test func optionalTokenIsNotNeededFromFlags() throws {
-        let setup = try InitSetup.gather(.init(me: "Sam", partner: "Alex", reach: .webhook(.ntfy), url: "https://ntfy.sh/x"), prompter: nil)
+        let setup = try InitSetup.gather(
+            .init(me: "Sam", partner: "Alex", reach: .webhook(.ntfy), url: "https://ntfy.sh/x"), prompter: nil)
         #expect(setup.token == nil)
     }
 
     @Test func badFlagValuesAreRefusedInOneSentence() {
         let error = #expect(throws: InitFailure.self) {
-            try InitSetup.gather(.init(me: "Sam", partner: "Alex", reach: .webhook(.telegram), url: "https://api.telegram.org/botX/getMe"), prompter: nil)
+            try InitSetup.gather(
+                .init(
+                    me: "Sam", partner: "Alex", reach: .webhook(.telegram), url: "https://api.telegram.org/botX/getMe"),
+                prompter: nil)
         }
-        #expect(error?.message == "The --url value cannot be used: a Telegram URL should look like https://api.telegram.org/bot<TOKEN>/sendMessage?chat_id=<CHAT>.")
+        #expect(
+            error?.message
+                == "The --url value cannot be used: a Telegram URL should look like https://api.telegram.org/bot<TOKEN>/sendMessage?chat_id=<CHAT>."
+        )
     }
 
     @Test func keyedURLsAndTokensGoToPrivateFiles() throws {
         let paths = scratchPaths()
         let url = "https://api.telegram.org/bot123:abc/sendMessage?chat_id=42"
-        let setup = try InitSetup.gather(.init(me: "Sam", partner: "Mary Jo \"MJ\"", reach: .webhook(.telegram), url: url), prompter: nil)
+        let setup = try InitSetup.gather(
+            .init(me: "Sam", partner: "Mary Jo \"MJ\"", reach: .webhook(.telegram), url: url), prompter: nil)
         #expect(setup.channel == "mary-jo-mj")
         let outcome = try setup.install(paths)
         #expect(outcome.written == ["breather.toml", "plans/cool-down.toml", "secrets/mary-jo-mj-url"])
@@ -162,10 +193,15 @@ final class ScriptedPerson: @unchecked Sendable {
         #expect(configuration.settings.channels["mary-jo-mj"]?.webhook?.urlFile == secret)
         #expect(configuration.plans["cool-down"]?.announce?.to == ["mary-jo-mj"])
 
-        let gotify = try InitSetup.gather(.init(me: "Sam", partner: "Alex", reach: .webhook(.gotify), url: "https://gotify.example.org", token: "AbC"), prompter: nil)
+        let gotify = try InitSetup.gather(
+            .init(
+                me: "Sam", partner: "Alex", reach: .webhook(.gotify), url: "https://gotify.example.org", token: "AbC"),
+            prompter: nil)
         let other = scratchPaths()
         _ = try gotify.install(other)
-        #expect(ConfigLoader.load(other).settings.channels["alex"]?.webhook?.tokenFile == Paths.join(other.configDirectory, "secrets/alex-token"))
+        #expect(
+            ConfigLoader.load(other).settings.channels["alex"]?.webhook?.tokenFile
+                == Paths.join(other.configDirectory, "secrets/alex-token"))
         #expect(mode(Paths.join(other.configDirectory, "secrets/alex-token")) == 0o600)
     }
 
@@ -179,34 +215,44 @@ final class ScriptedPerson: @unchecked Sendable {
         #expect(plan.announce == nil)
         #expect(plan.reminders.count == 2)
         #expect(Set(configuration.settings.channels.keys) == ["desktop"])
-        #expect(try String(contentsOfFile: Paths.join(paths.plansDirectory, "cool-down.toml"), encoding: .utf8).contains("# [announce]"))
+        #expect(
+            try String(contentsOfFile: Paths.join(paths.plansDirectory, "cool-down.toml"), encoding: .utf8).contains(
+                "# [announce]"))
     }
 
     @Test func neverOverwrites() throws {
         let paths = scratchPaths()
         let setup = try InitSetup.gather(.init(me: "Sam", partner: "Alex", reach: InitSetup.Reach.none), prompter: nil)
         try FileManager.default.createDirectory(atPath: paths.plansDirectory, withIntermediateDirectories: true)
-        try Data("description = \"ours\"\nduration = \"20m\"\n".utf8).write(to: URL(fileURLWithPath: Paths.join(paths.plansDirectory, "cool-down.toml")))
+        try Data("description = \"ours\"\nduration = \"20m\"\n".utf8).write(
+            to: URL(fileURLWithPath: Paths.join(paths.plansDirectory, "cool-down.toml")))
         let outcome = try setup.install(paths)
         #expect(outcome.written == ["breather.toml"])
         #expect(outcome.kept == ["plans/cool-down.toml"])
         #expect(ConfigLoader.load(paths).plans["cool-down"]?.description == "ours")
 
         let again = #expect(throws: InitFailure.self) { try setup.install(paths) }
-        #expect(again?.message == "\(paths.settingsFile) already exists, so breather init changed nothing; edit that file, or move it aside and run breather init again.")
+        #expect(
+            again?.message
+                == "\(paths.settingsFile) already exists, so breather init changed nothing; edit that file, or move it aside and run breather init again."
+        )
     }
 
     @Test func reportSaysWhatIsNext() {
-        let setup = InitSetup(me: "Sam", partner: "Alex", reach: .webhook(.slack), url: "https://hooks.slack.com/services/T/B/X")
-        let text = InitCommand.report(setup, .init(written: ["breather.toml", "plans/cool-down.toml", "secrets/alex-url"], kept: []), directory: "/home/sam/.config/breather")
-        #expect(text == """
-        Breather is set up in /home/sam/.config/breather:
-          breather.toml         your names, and how Alex hears from Breather
-          plans/cool-down.toml  a 30-minute break with the code word pineapple
-          secrets/alex-url      the webhook's address, readable only by you
-        Read the plan with Alex on a calm day, and change any words that don't sound like the two of you.
-        Next: `breather test alex`, then `breather start` when you need a break.
-        """)
+        let setup = InitSetup(
+            me: "Sam", partner: "Alex", reach: .webhook(.slack), url: "https://hooks.slack.com/services/T/B/X")
+        let text = InitCommand.report(
+            setup, .init(written: ["breather.toml", "plans/cool-down.toml", "secrets/alex-url"], kept: []),
+            directory: "/home/sam/.config/breather")
+        #expect(
+            text == """
+                Breather is set up in /home/sam/.config/breather:
+                  breather.toml         your names, and how Alex hears from Breather
+                  plans/cool-down.toml  a 30-minute break with the code word pineapple
+                  secrets/alex-url      the webhook's address, readable only by you
+                Read the plan with Alex on a calm day, and change any words that don't sound like the two of you.
+                Next: `breather test alex`, then `breather start` when you need a break.
+                """)
     }
 
     @Test func channelNames() {

@@ -1,6 +1,7 @@
 import ArgumentParser
-@testable import BreatherCLI
 import Testing
+
+@testable import BreatherCLI
 
 @Suite struct ParsingTests {
     @Test func bareStartUsesTheDefaultPlan() throws {
@@ -56,9 +57,16 @@ import Testing
     }
 
     @Test func initFlags() throws {
-        let command = try #require(try BreatherCommand.parseAsRoot(["init", "--me", "Sam", "--partner", "Alex", "--channel", "ntfy", "--url", "https://ntfy.sh/x"]) as? InitCommand)
-        #expect(command.me == "Sam" && command.partner == "Alex" && command.channel == "ntfy" && command.url == "https://ntfy.sh/x")
-        #expect(message(["init", "--channel", "pigeon"]) == "--channel takes one of ntfy, matrix, telegram, slack, discord, gotify, json, none, not \"pigeon\".")
+        let command = try #require(
+            try BreatherCommand.parseAsRoot([
+                "init", "--me", "Sam", "--partner", "Alex", "--channel", "ntfy", "--url", "https://ntfy.sh/x",
+            ]) as? InitCommand)
+        #expect(
+            command.me == "Sam" && command.partner == "Alex" && command.channel == "ntfy"
+                && command.url == "https://ntfy.sh/x")
+        #expect(
+            message(["init", "--channel", "pigeon"])
+                == "--channel takes one of ntfy, matrix, telegram, slack, discord, gotify, json, none, not \"pigeon\".")
     }
 
     /// The sentence the parser prints (after "Error: ") for a refused command line.
@@ -88,8 +96,12 @@ import Testing
     }
 
     @Test func parserMessagesPointToTheRightHelp() {
-        #expect(sentence(["extend"]) == "Missing expected argument '<duration>'; `breather extend --help` shows what it accepts.")
-        #expect(sentence(["start", "--bogus"]) == "Unknown option '--bogus'; `breather start --help` shows what it accepts.")
+        #expect(
+            sentence(["extend"])
+                == "Missing expected argument '<duration>'; `breather extend --help` shows what it accepts.")
+        #expect(
+            sentence(["start", "--bogus"]) == "Unknown option '--bogus'; `breather start --help` shows what it accepts."
+        )
         #expect(sentence(["frob"]) == "Unexpected argument 'frob'; `breather --help` shows what it accepts.")
     }
 

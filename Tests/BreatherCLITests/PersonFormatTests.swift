@@ -1,7 +1,8 @@
 import BreatherCore
-@testable import BreatherCLI
 import Foundation
 import Testing
+
+@testable import BreatherCLI
 
 /// Times in the locale's way: the 24-hour clock unless the locale keeps a 12-hour one.
 @Suite struct LocalTimeTests {
@@ -11,7 +12,8 @@ import Testing
         #expect(LocalTime.localeIdentifier(environment: ["LANG": "POSIX"]) == nil)
         #expect(LocalTime.localeIdentifier(environment: ["LANG": "en_US.UTF-8"]) == "en_US")
         #expect(LocalTime.localeIdentifier(environment: ["LANG": "en_US.UTF-8", "LC_TIME": "de_DE.UTF-8"]) == "de_DE")
-        #expect(LocalTime.localeIdentifier(environment: ["LC_ALL": "en_GB.UTF-8", "LC_TIME": "en_US.UTF-8"]) == "en_GB")
+        #expect(
+            LocalTime.localeIdentifier(environment: ["LC_ALL": "en_GB.UTF-8", "LC_TIME": "en_US.UTF-8"]) == "en_GB")
         #expect(LocalTime.localeIdentifier(environment: ["LC_ALL": "", "LANG": "fr_FR@euro"]) == "fr_FR")
     }
 
@@ -26,7 +28,8 @@ import Testing
     }
 
     @Test func clockUsesTheConvention() {
-        let clock = TimeInWords(now: fixedNow, timeZone: TimeZone(identifier: "America/New_York")!, localTime: .twelveHour)
+        let clock = TimeInWords(
+            now: fixedNow, timeZone: TimeZone(identifier: "America/New_York")!, localTime: .twelveHour)
         #expect(clock.time(at("2026-11-21T14:35:00.000Z")) == "9:35 AM")
         #expect(clock.moment(at("2026-11-22T01:00:00.000Z")) == "8:00 PM")
     }
@@ -74,8 +77,10 @@ import Testing
 
     @Test func watchFrames() throws {
         var frames: [String] = []
-        for (label, now) in [("ten minutes before", fixedNow), ("two seconds later", fixedNow.addingTimeInterval(2)),
-                             ("past the reminder", at("2026-11-21T14:31:00.000Z")), ("after the time", at("2026-11-21T14:37:30.000Z"))] {
+        for (label, now) in [
+            ("ten minutes before", fixedNow), ("two seconds later", fixedNow.addingTimeInterval(2)),
+            ("past the reminder", at("2026-11-21T14:31:00.000Z")), ("after the time", at("2026-11-21T14:37:30.000Z")),
+        ] {
             let moment = TimeInWords(now: now, timeZone: utc)
             frames.append("-- \(label): terminal, 80 columns")
             frames += WatchText.frame(running, clock: moment, columns: 80)
@@ -90,8 +95,10 @@ import Testing
         let next = WatchText.frame(running, clock: TimeInWords(now: fixedNow.addingTimeInterval(1), timeZone: utc))
         #expect(first[1].hasSuffix("10:00 left"))
         #expect(next[1].hasSuffix("9:59 left"))
-        #expect(WatchText.plainLine(running, clock: TimeInWords(now: fixedNow, timeZone: utc)).dropFirst(5)
-            == WatchText.plainLine(running, clock: TimeInWords(now: fixedNow.addingTimeInterval(1), timeZone: utc)).dropFirst(5))
+        #expect(
+            WatchText.plainLine(running, clock: TimeInWords(now: fixedNow, timeZone: utc)).dropFirst(5)
+                == WatchText.plainLine(running, clock: TimeInWords(now: fixedNow.addingTimeInterval(1), timeZone: utc))
+                .dropFirst(5))
     }
 
     @Test func narrowTerminalsGetShortLines() {
@@ -101,20 +108,38 @@ import Testing
     }
 
     @Test func progressBar() {
-        #expect(WatchText.progressBar(running, clock: TimeInWords(now: at("2026-11-21T14:05:00.000Z"), timeZone: utc), width: 10) == "[░░░░░░░░░░]")
-        #expect(WatchText.progressBar(running, clock: TimeInWords(now: at("2026-11-21T14:20:00.000Z"), timeZone: utc), width: 10) == "[█████░░░░░]")
-        #expect(WatchText.progressBar(running, clock: TimeInWords(now: at("2026-11-21T15:20:00.000Z"), timeZone: utc), width: 10) == "[██████████]")
+        #expect(
+            WatchText.progressBar(
+                running, clock: TimeInWords(now: at("2026-11-21T14:05:00.000Z"), timeZone: utc), width: 10)
+                == "[░░░░░░░░░░]")
+        #expect(
+            WatchText.progressBar(
+                running, clock: TimeInWords(now: at("2026-11-21T14:20:00.000Z"), timeZone: utc), width: 10)
+                == "[█████░░░░░]")
+        #expect(
+            WatchText.progressBar(
+                running, clock: TimeInWords(now: at("2026-11-21T15:20:00.000Z"), timeZone: utc), width: 10)
+                == "[██████████]")
     }
 
     @Test func endings() {
         func record(_ outcome: HistoryRecord.Outcome, ended: String) -> HistoryRecord {
-            HistoryRecord(breakId: "b1", plan: "cool-down", startedAt: at("2026-11-21T14:05:00.000Z"), promisedAt: at("2026-11-21T14:35:00.000Z"),
-                          checkinAt: at("2026-11-21T14:35:00.000Z"), endedAt: at(ended), outcome: outcome, extensions: 0, note: nil)
+            HistoryRecord(
+                breakId: "b1", plan: "cool-down", startedAt: at("2026-11-21T14:05:00.000Z"),
+                promisedAt: at("2026-11-21T14:35:00.000Z"),
+                checkinAt: at("2026-11-21T14:35:00.000Z"), endedAt: at(ended), outcome: outcome, extensions: 0,
+                note: nil)
         }
         #expect(WatchText.ended(nil, clock: clock) == "The break has ended.")
-        #expect(WatchText.ended(record(.back, ended: "2026-11-21T14:33:00.000Z"), clock: clock) == "You checked in at 14:33, on time. The break has ended.")
-        #expect(WatchText.ended(record(.back, ended: "2026-11-21T14:39:00.000Z"), clock: clock) == "You checked in at 14:39. The break has ended.")
-        #expect(WatchText.ended(record(.cancelled, ended: "2026-11-21T14:20:00.000Z"), clock: clock) == "The break was cancelled at 14:20.")
+        #expect(
+            WatchText.ended(record(.back, ended: "2026-11-21T14:33:00.000Z"), clock: clock)
+                == "You checked in at 14:33, on time. The break has ended.")
+        #expect(
+            WatchText.ended(record(.back, ended: "2026-11-21T14:39:00.000Z"), clock: clock)
+                == "You checked in at 14:39. The break has ended.")
+        #expect(
+            WatchText.ended(record(.cancelled, ended: "2026-11-21T14:20:00.000Z"), clock: clock)
+                == "The break was cancelled at 14:20.")
     }
 }
 
@@ -127,7 +152,8 @@ import Testing
         let checkin = start.addingTimeInterval(1800)
         return HistoryRecord(
             breakId: id, plan: "cool-down", startedAt: start, promisedAt: checkin, checkinAt: checkin,
-            endedAt: checkin.addingTimeInterval(late ? 120 : -60), outcome: cancelled ? .cancelled : .back, extensions: 0, note: nil
+            endedAt: checkin.addingTimeInterval(late ? 120 : -60), outcome: cancelled ? .cancelled : .back,
+            extensions: 0, note: nil
         )
     }
 
@@ -140,12 +166,13 @@ import Testing
             record("e", started: "2026-11-19T10:00:00.000Z", cancelled: true),
             record("f", started: "2026-11-20T10:00:00.000Z", late: true),
         ]
-        #expect(HistoryChart.lines(records, clock: clock) == [
-            "Week by week (█ back on time, ░ the other breaks):",
-            "  week of 2026-11-02  ██░  3 breaks, 2 back on time",
-            "  week of 2026-11-09       no breaks",
-            "  week of 2026-11-16  █░░  3 breaks, 1 back on time",
-        ])
+        #expect(
+            HistoryChart.lines(records, clock: clock) == [
+                "Week by week (█ back on time, ░ the other breaks):",
+                "  week of 2026-11-02  ██░  3 breaks, 2 back on time",
+                "  week of 2026-11-09       no breaks",
+                "  week of 2026-11-16  █░░  3 breaks, 1 back on time",
+            ])
     }
 
     @Test func words() {
@@ -159,10 +186,13 @@ import Testing
         var records: [HistoryRecord] = []
         for index in 0..<60 {
             records.append(record("old\(index)", started: "2026-01-05T10:00:00.000Z"))
-            records.append(record("new\(index)", started: "2026-11-18T10:\(String(format: "%02d", index % 60)):00.000Z"))
+            records.append(
+                record("new\(index)", started: "2026-11-18T10:\(String(format: "%02d", index % 60)):00.000Z"))
         }
         let lines = HistoryChart.lines(records, clock: clock)
         #expect(lines.count == 1 + HistoryChart.maximumWeeks)
-        #expect(lines.last == "  week of 2026-11-16  " + String(repeating: "█", count: HistoryChart.maximumBar) + "  60 breaks, all back on time")
+        #expect(
+            lines.last == "  week of 2026-11-16  " + String(repeating: "█", count: HistoryChart.maximumBar)
+                + "  60 breaks, all back on time")
     }
 }

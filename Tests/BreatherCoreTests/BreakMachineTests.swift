@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BreatherCore
 
 // MARK: - Fixtures shared by the core tests
@@ -25,7 +26,9 @@ enum BreakFixture {
         Settings(
             me: "Sam", partner: "Alex", defaultPlan: "cool-down",
             channels: [
-                "alex": Channel(name: "alex", kind: .webhook, webhook: Webhook(url: "https://hooks.example.org/alex", retryWindow: alexRetryWindow)),
+                "alex": Channel(
+                    name: "alex", kind: .webhook,
+                    webhook: Webhook(url: "https://hooks.example.org/alex", retryWindow: alexRetryWindow)),
                 "desktop": Channel(name: "desktop", kind: .desktop),
             ]
         )
@@ -43,14 +46,16 @@ enum BreakFixture {
             announce: Plan.Message(to: announceTo, template: Template("I'll come find you at {checkin_time}.")),
             reminders: reminders ?? standardReminders(),
             back: Plan.Message(to: ["alex"], template: Template("{me} is back and ready to talk.")),
-            extend: Plan.Message(to: ["alex"], template: Template("{me} needs a little more time. New check-in: {checkin_time}.")),
+            extend: Plan.Message(
+                to: ["alex"], template: Template("{me} needs a little more time. New check-in: {checkin_time}.")),
             cancel: cancel
         )
     }
 
     static func standardReminders() throws -> [Plan.Reminder] {
         [
-            try reminder("-5m", ["desktop"], "{minutes_left} minutes until you promised to check in with {partner} ({late})."),
+            try reminder(
+                "-5m", ["desktop"], "{minutes_left} minutes until you promised to check in with {partner} ({late})."),
             try reminder("0s", ["desktop"], "Time to check in with {partner}, as you promised ({late})."),
             try reminder("+10m", ["alex"], "{me} hasn't forgotten you and is still calming down ({late})."),
         ]
@@ -60,14 +65,20 @@ enum BreakFixture {
         Plan.Reminder(offset: Span(offset: offset)!, to: to, template: try Template(text))
     }
 
-    static func machine(_ state: BreatherState = BreatherState(), alexRetryWindow: Span = Channel.defaultRetryWindow) -> BreakMachine {
+    static func machine(_ state: BreatherState = BreatherState(), alexRetryWindow: Span = Channel.defaultRetryWindow)
+        -> BreakMachine
+    {
         BreakMachine(state: state, settings: settings(alexRetryWindow: alexRetryWindow), values: utc)
     }
 
     /// A machine with the cool-down break started at `t0`.
-    static func started(_ plan: Plan? = nil, duration: Span? = nil, note: String? = nil, alexRetryWindow: Span = Channel.defaultRetryWindow) throws -> (BreakMachine, [Effect]) {
+    static func started(
+        _ plan: Plan? = nil, duration: Span? = nil, note: String? = nil,
+        alexRetryWindow: Span = Channel.defaultRetryWindow
+    ) throws -> (BreakMachine, [Effect]) {
         var machine = machine(alexRetryWindow: alexRetryWindow)
-        let effects = try machine.start(plan: plan ?? coolDown(), duration: duration, note: note, now: t0, breakId: breakId)
+        let effects = try machine.start(
+            plan: plan ?? coolDown(), duration: duration, note: note, now: t0, breakId: breakId)
         return (machine, effects)
     }
 
@@ -108,13 +119,20 @@ extension BreakMachine {
         }
     }
 
-    mutating func fail(_ id: String, now: Date, retryable: Bool = true, retryAfter: Double? = nil, jitter: Double = 0.5) -> [Effect] {
-        finished(deliveryId: id, result: .failed(reason: "The receiver answered HTTP 503.", retryable: retryable, retryAfter: retryAfter), now: now, jitter: jitter)
+    mutating func fail(_ id: String, now: Date, retryable: Bool = true, retryAfter: Double? = nil, jitter: Double = 0.5)
+        -> [Effect]
+    {
+        finished(
+            deliveryId: id,
+            result: .failed(reason: "The receiver answered HTTP 503.", retryable: retryable, retryAfter: retryAfter),
+            now: now, jitter: jitter)
     }
 }
 
 /// Runs `body`, which must throw a `ControlError`, and returns it.
-func thrownControlError(_ body: () throws(ControlError) -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> ControlError? {
+func thrownControlError(_ body: () throws(ControlError) -> Void, sourceLocation: SourceLocation = #_sourceLocation)
+    -> ControlError?
+{
     do {
         try body()
         Issue.record("expected a ControlError", sourceLocation: sourceLocation)
@@ -154,7 +172,9 @@ struct StartTests {
 
     @Test func startCutsNowToWholeMilliseconds() throws {
         var machine = BreakFixture.machine()
-        _ = try machine.start(plan: BreakFixture.coolDown(), duration: nil, note: nil, now: BreakFixture.t0.addingTimeInterval(0.0127), breakId: "b1")
+        _ = try machine.start(
+            plan: BreakFixture.coolDown(), duration: nil, note: nil, now: BreakFixture.t0.addingTimeInterval(0.0127),
+            breakId: "b1")
         let brk = try #require(machine.state.activeBreak)
         #expect(brk.startedAt == BreakFixture.at(0.012))
         #expect(Timestamp.format(brk.startedAt) == "2026-11-21T14:00:00.012Z")
@@ -183,7 +203,10 @@ struct StartTests {
             #expect(delivery.expiresAt == BreakFixture.at(24 * 3600))
         }
         #expect(effects.reminderAttempts.isEmpty)
-        #expect(effects.logs.contains { $0.level == .notice && $0.fields["event"] == "start" && $0.fields["break_id"] == "b1" })
+        #expect(
+            effects.logs.contains {
+                $0.level == .notice && $0.fields["event"] == "start" && $0.fields["break_id"] == "b1"
+            })
     }
 
     @Test func announceOfAPlanWithoutOneIsNothing() throws {
@@ -197,9 +220,15 @@ struct StartTests {
 
     @Test func everyTemplateVariableIsRendered() throws {
         var plan = try BreakFixture.coolDown()
-        plan.announce = Plan.Message(to: ["alex"], template: try Template("{me}|{partner}|{plan}|{checkin_time}|{minutes_left}|{duration}|{note}|{late}|{{x}}"))
+        plan.announce = Plan.Message(
+            to: ["alex"],
+            template: try Template("{me}|{partner}|{plan}|{checkin_time}|{minutes_left}|{duration}|{note}|{late}|{{x}}")
+        )
         let (_, effects) = try BreakFixture.started(plan, duration: Span(seconds: 90 * 60), note: "gone for a walk")
-        #expect(effects.attempts.map(\.message) == ["Sam|Alex|cool-down|15:30|90|1 hour 30 minutes|gone for a walk|on time|{x}"])
+        #expect(
+            effects.attempts.map(\.message) == [
+                "Sam|Alex|cool-down|15:30|90|1 hour 30 minutes|gone for a walk|on time|{x}"
+            ])
     }
 
     @Test func aMissingNoteRendersEmpty() throws {
@@ -210,8 +239,11 @@ struct StartTests {
     }
 
     @Test func checkinTimeIsLocalToTheGivenTimeZone() throws {
-        var machine = BreakMachine(state: BreatherState(), settings: BreakFixture.settings(), values: MessageValues(timeZone: TimeZone(identifier: "Europe/Berlin")!))
-        let effects = try machine.start(plan: BreakFixture.coolDown(), duration: nil, note: nil, now: BreakFixture.t0, breakId: "b1")
+        var machine = BreakMachine(
+            state: BreatherState(), settings: BreakFixture.settings(),
+            values: MessageValues(timeZone: TimeZone(identifier: "Europe/Berlin")!))
+        let effects = try machine.start(
+            plan: BreakFixture.coolDown(), duration: nil, note: nil, now: BreakFixture.t0, breakId: "b1")
         // 14:30 UTC is 15:30 in Berlin in November (CET, +01:00).
         #expect(effects.attempts.map(\.message) == ["I'll come find you at 15:30."])
     }
@@ -252,7 +284,9 @@ struct StartTests {
     }
 
     @Test func aReminderDueExactlyAtTheStartGoesOutAtOnce() throws {
-        let plan = try BreakFixture.coolDown(reminders: [BreakFixture.reminder("-30m", ["desktop"], "{minutes_left} minutes left.")])
+        let plan = try BreakFixture.coolDown(reminders: [
+            BreakFixture.reminder("-30m", ["desktop"], "{minutes_left} minutes left.")
+        ])
         let (machine, effects) = try BreakFixture.started(plan)
         #expect(machine.status(ofReminder: 0) == .sent)
         #expect(effects.reminderAttempts.map(\.message) == ["30 minutes left."])
@@ -261,7 +295,8 @@ struct StartTests {
     @Test func aStartAfterTheBreakEndedWorks() throws {
         var (machine, _) = try BreakFixture.started()
         _ = try machine.back(now: BreakFixture.at(600))
-        let effects = try machine.start(plan: BreakFixture.coolDown(), duration: nil, note: nil, now: BreakFixture.at(700), breakId: "b2")
+        let effects = try machine.start(
+            plan: BreakFixture.coolDown(), duration: nil, note: nil, now: BreakFixture.at(700), breakId: "b2")
         #expect(machine.state.activeBreak?.id == "b2")
         #expect(effects.attempts.map(\.id).contains("b2-announce-alex"))
     }
@@ -293,7 +328,9 @@ struct TickTests {
         #expect(queued.createdAt == due)
         #expect(queued.expiresAt == due.addingTimeInterval(24 * 3600))
         #expect(queued.dueAt == due)
-        #expect(queued.message == "5 minutes until you promised to check in with Alex (on time).", "rendered as of its due time")
+        #expect(
+            queued.message == "5 minutes until you promised to check in with Alex (on time).",
+            "rendered as of its due time")
         #expect(machine.nextWake() == due)
         #expect(machine.tick(now: due.addingTimeInterval(-0.001)).isEmpty)
         let atDue = machine.tick(now: due)
@@ -347,8 +384,14 @@ struct TickTests {
         var (machine, start) = try BreakFixture.started(plan)
         machine.deliverAll(start, now: BreakFixture.t0)
         let effects = machine.tick(now: BreakFixture.checkin.addingTimeInterval(180))
-        #expect(effects.reminderAttempts.map(\.id) == ["b1-r1.1-desktop", "b1-r2.1-desktop", "b1-r2.1-alex", "b1-r0.1-alex"])
-        #expect(effects.reminderAttempts.map(\.dueAt) == [BreakFixture.checkin, BreakFixture.at(1860), BreakFixture.at(1860), BreakFixture.at(1920)])
+        #expect(
+            effects.reminderAttempts.map(\.id) == [
+                "b1-r1.1-desktop", "b1-r2.1-desktop", "b1-r2.1-alex", "b1-r0.1-alex",
+            ])
+        #expect(
+            effects.reminderAttempts.map(\.dueAt) == [
+                BreakFixture.checkin, BreakFixture.at(1860), BreakFixture.at(1860), BreakFixture.at(1920),
+            ])
         #expect(effects.reminderAttempts.map(\.offsetSeconds) == [0, 60, 60, 120])
     }
 
@@ -399,7 +442,9 @@ struct TickTests {
     }
 
     @Test func nextWakeIsTheCheckinForAFailingBeforeReminder() throws {
-        let plan = try BreakFixture.coolDown(reminders: [BreakFixture.reminder("-5m", ["desktop"], "{minutes_left} minutes left.")])
+        let plan = try BreakFixture.coolDown(reminders: [
+            BreakFixture.reminder("-5m", ["desktop"], "{minutes_left} minutes left.")
+        ])
         var (machine, start) = try BreakFixture.started(plan)
         machine.deliverAll(start, now: BreakFixture.t0)
         let due = BreakFixture.checkin.addingTimeInterval(-300)
@@ -545,7 +590,9 @@ struct ExtendTests {
     }
 
     @Test func aSkippedReminderWhoseTimeIsNowAheadBecomesPending() throws {
-        let plan = try BreakFixture.coolDown(reminders: [BreakFixture.reminder("-45m", ["desktop"], "{minutes_left} minutes left.")])
+        let plan = try BreakFixture.coolDown(reminders: [
+            BreakFixture.reminder("-45m", ["desktop"], "{minutes_left} minutes left.")
+        ])
         var (machine, start) = try BreakFixture.started(plan)
         machine.deliverAll(start, now: BreakFixture.t0)
         #expect(machine.status(ofReminder: 0) == .skipped)
@@ -558,7 +605,9 @@ struct ExtendTests {
 
     @Test func extendWithoutABreakThrowsNoBreak() {
         var machine = BreakFixture.machine()
-        let error = thrownControlError { () throws(ControlError) in _ = try machine.extend(by: .minutes(10), now: BreakFixture.t0) }
+        let error = thrownControlError { () throws(ControlError) in
+            _ = try machine.extend(by: .minutes(10), now: BreakFixture.t0)
+        }
         #expect(error?.code == .noBreak)
         #expect(error?.message.isEmpty == false)
         #expect(machine.state == BreatherState())
@@ -567,7 +616,9 @@ struct ExtendTests {
     @Test func extendByNothingIsAnInvalidArgument() throws {
         var (machine, _) = try BreakFixture.started()
         let before = machine.state
-        let error = thrownControlError { () throws(ControlError) in _ = try machine.extend(by: Span(seconds: 0), now: BreakFixture.at(60)) }
+        let error = thrownControlError { () throws(ControlError) in
+            _ = try machine.extend(by: Span(seconds: 0), now: BreakFixture.at(60))
+        }
         #expect(error?.code == .invalidArgument)
         #expect(machine.state == before)
     }
@@ -600,10 +651,13 @@ struct EndTests {
         #expect(back.event == .back)
         #expect(back.message == "Sam is back and ready to talk.")
         #expect(back.dueAt == now)
-        #expect(effects.histories == [HistoryRecord(
-            breakId: "b1", plan: "cool-down", startedAt: BreakFixture.t0, promisedAt: BreakFixture.checkin,
-            checkinAt: BreakFixture.checkin, endedAt: now, outcome: .back, extensions: 0, note: "a walk"
-        )])
+        #expect(
+            effects.histories == [
+                HistoryRecord(
+                    breakId: "b1", plan: "cool-down", startedAt: BreakFixture.t0, promisedAt: BreakFixture.checkin,
+                    checkinAt: BreakFixture.checkin, endedAt: now, outcome: .back, extensions: 0, note: "a walk"
+                )
+            ])
         #expect(effects.histories.first?.onTime == true)
         #expect(effects.histories.first?.lateSeconds == 0)
         #expect(effects.logs.contains { $0.fields["event"] == "back" && $0.message.contains("3 pending") })
@@ -648,9 +702,12 @@ struct EndTests {
         let due = BreakFixture.checkin.addingTimeInterval(-300)
         _ = machine.tick(now: due)
         let back = try machine.back(now: due.addingTimeInterval(1))
-        let result = machine.finished(deliveryId: "b1-r0.1-desktop", result: .delivered(detail: "desktop notification 7"), now: due.addingTimeInterval(1.5), jitter: 0.5)
+        let result = machine.finished(
+            deliveryId: "b1-r0.1-desktop", result: .delivered(detail: "desktop notification 7"),
+            now: due.addingTimeInterval(1.5), jitter: 0.5)
         do {
-            #expect(!back.logs.contains { $0.fields["delivery_id"] == "b1-r0.1-desktop" && $0.message.contains("unsent") })
+            #expect(
+                !back.logs.contains { $0.fields["delivery_id"] == "b1-r0.1-desktop" && $0.message.contains("unsent") })
             #expect(result.logs.contains { $0.fields["delivery_id"] == "b1-r0.1-desktop" })
         }
     }
@@ -673,7 +730,10 @@ struct EndTests {
         let record = try #require(try machine.back(now: BreakFixture.checkin).histories.first)
         #expect(record.onTime)
         #expect(record.lateSeconds == 0)
-        let oneMsLate = HistoryRecord(breakId: "x", plan: "p", startedAt: BreakFixture.t0, promisedAt: BreakFixture.checkin, checkinAt: BreakFixture.checkin, endedAt: BreakFixture.checkin.addingTimeInterval(0.001), outcome: .back, extensions: 0, note: nil)
+        let oneMsLate = HistoryRecord(
+            breakId: "x", plan: "p", startedAt: BreakFixture.t0, promisedAt: BreakFixture.checkin,
+            checkinAt: BreakFixture.checkin, endedAt: BreakFixture.checkin.addingTimeInterval(0.001), outcome: .back,
+            extensions: 0, note: nil)
         #expect(!oneMsLate.onTime)
     }
 
@@ -692,7 +752,8 @@ struct EndTests {
     }
 
     @Test func cancelSendsThePlansCancelMessage() throws {
-        let plan = try BreakFixture.coolDown(cancel: Plan.Message(to: ["alex"], template: try Template("{me} called the break off.")))
+        let plan = try BreakFixture.coolDown(
+            cancel: Plan.Message(to: ["alex"], template: try Template("{me} called the break off.")))
         var (machine, start) = try BreakFixture.started(plan)
         machine.deliverAll(start, now: BreakFixture.t0)
         let effects = try machine.cancel(now: BreakFixture.at(300))
@@ -728,7 +789,9 @@ struct EndTests {
 struct FinishedTests {
     @Test func deliveredLeavesTheOutbox() throws {
         var (machine, _) = try BreakFixture.started()
-        let effects = machine.finished(deliveryId: "b1-announce-alex", result: .delivered(detail: "HTTP 200"), now: BreakFixture.at(0.25), jitter: 0.5)
+        let effects = machine.finished(
+            deliveryId: "b1-announce-alex", result: .delivered(detail: "HTTP 200"), now: BreakFixture.at(0.25),
+            jitter: 0.5)
         #expect(machine.state.outbox.isEmpty)
         #expect(machine.inFlight.isEmpty)
         let log = try #require(effects.logs.first)
@@ -747,7 +810,9 @@ struct FinishedTests {
         #expect(delivery.id == "b1-announce-alex")
         #expect(delivery.attempts == 1)
         #expect(delivery.lastError == "The receiver answered HTTP 503.")
-        #expect(delivery.nextAttemptAt == now.addingTimeInterval(RetryPolicy.delay(afterFailures: 1, retryAfter: nil, jitter: 0.5)))
+        #expect(
+            delivery.nextAttemptAt
+                == now.addingTimeInterval(RetryPolicy.delay(afterFailures: 1, retryAfter: nil, jitter: 0.5)))
         #expect(delivery.nextAttemptAt == BreakFixture.at(1.5))
         #expect(machine.inFlight.isEmpty)
         #expect(effects.logs.first?.level == .warning)
@@ -785,7 +850,10 @@ struct FinishedTests {
 
     @Test func aFailureThatCannotBeRetriedIsDroppedWithAnError() throws {
         var (machine, _) = try BreakFixture.started()
-        let effects = machine.finished(deliveryId: "b1-announce-alex", result: .failed(reason: "The receiver answered HTTP 404.", retryable: false, retryAfter: nil), now: BreakFixture.at(1), jitter: 0.5)
+        let effects = machine.finished(
+            deliveryId: "b1-announce-alex",
+            result: .failed(reason: "The receiver answered HTTP 404.", retryable: false, retryAfter: nil),
+            now: BreakFixture.at(1), jitter: 0.5)
         #expect(machine.state.outbox.isEmpty)
         let log = try #require(effects.logs.first)
         #expect(log.level == .error)
@@ -819,7 +887,11 @@ struct FinishedTests {
         let effects = restarted.tick(now: BreakFixture.at(61))
         #expect(effects.attempts.isEmpty)
         #expect(restarted.state.outbox.isEmpty)
-        #expect(effects.logs.contains { $0.level == .error && $0.fields["delivery_id"] == "b1-announce-alex" && $0.message.contains("retry window") })
+        #expect(
+            effects.logs.contains {
+                $0.level == .error && $0.fields["delivery_id"] == "b1-announce-alex"
+                    && $0.message.contains("retry window")
+            })
     }
 
     @Test func aDeliveryInFlightIsNotAttemptedTwice() throws {
@@ -830,7 +902,9 @@ struct FinishedTests {
     }
 
     @Test func aBeforeReminderStillFailingAtTheCheckinIsDropped() throws {
-        let plan = try BreakFixture.coolDown(reminders: [BreakFixture.reminder("-5m", ["desktop"], "{minutes_left} minutes left.")])
+        let plan = try BreakFixture.coolDown(reminders: [
+            BreakFixture.reminder("-5m", ["desktop"], "{minutes_left} minutes left.")
+        ])
         var (machine, start) = try BreakFixture.started(plan)
         machine.deliverAll(start, now: BreakFixture.t0)
         var now = BreakFixture.checkin.addingTimeInterval(-300)
@@ -846,13 +920,19 @@ struct FinishedTests {
         let effects = machine.tick(now: BreakFixture.checkin)
         #expect(effects.attempts.isEmpty)
         #expect(machine.state.outbox.isEmpty)
-        #expect(effects.logs.contains { $0.level == .warning && $0.fields["delivery_id"] == "b1-r0.1-desktop" && $0.message.contains("dropped") })
+        #expect(
+            effects.logs.contains {
+                $0.level == .warning && $0.fields["delivery_id"] == "b1-r0.1-desktop" && $0.message.contains("dropped")
+            })
     }
 
     @Test func theResultOfAnUnknownDeliveryIsIgnored() throws {
         var (machine, _) = try BreakFixture.started()
         let before = machine.state
-        #expect(machine.finished(deliveryId: "nope", result: .delivered(detail: "HTTP 200"), now: BreakFixture.at(1), jitter: 0.5).isEmpty)
+        #expect(
+            machine.finished(
+                deliveryId: "nope", result: .delivered(detail: "HTTP 200"), now: BreakFixture.at(1), jitter: 0.5
+            ).isEmpty)
         #expect(machine.state == before)
     }
 }

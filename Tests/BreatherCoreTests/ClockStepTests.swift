@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BreatherCore
 
 /// The clock is stepped by hand (NTP, a person, a dead RTC battery) and the time zone changes
@@ -28,7 +29,9 @@ import Testing
         _ = machine.tick(now: clock.now())
         clock.advance(by: -3600)
         #expect(machine.tick(now: clock.now()).reminderAttempts.isEmpty)
-        #expect(machine.nextWake() == BreakFixture.checkin.addingTimeInterval(-300 - machine.lead), "deadlines are wall-clock instants")
+        #expect(
+            machine.nextWake() == BreakFixture.checkin.addingTimeInterval(-300 - machine.lead),
+            "deadlines are wall-clock instants")
     }
 
     @Test func aStepForwardPastSeveralRemindersSendsEachOnceInOrder() throws {
@@ -47,14 +50,17 @@ import Testing
     @Test func theCheckinTimeIsShownInTheZoneInForce() throws {
         var machine = BreakFixture.machine()
         machine.values = MessageValues(timeZone: TimeZone(identifier: "Europe/Berlin")!)
-        let start = try machine.start(plan: BreakFixture.coolDown(), duration: nil, note: nil, now: BreakFixture.t0, breakId: "b1")
+        let start = try machine.start(
+            plan: BreakFixture.coolDown(), duration: nil, note: nil, now: BreakFixture.t0, breakId: "b1")
         #expect(start.attempts.first?.message == "I'll come find you at 15:30.")
 
         // Travel: the daemon picks up the new zone (on resume or reload); the next message
         // speaks local time there, and the promised instant is the same.
         machine.values = MessageValues(timeZone: TimeZone(identifier: "America/New_York")!)
         let extend = try machine.extend(by: .minutes(15), now: BreakFixture.at(60))
-        #expect(extend.attempts.first { $0.event == .extend }?.message == "Sam needs a little more time. New check-in: 09:45.")
+        #expect(
+            extend.attempts.first { $0.event == .extend }?.message
+                == "Sam needs a little more time. New check-in: 09:45.")
         #expect(machine.state.activeBreak?.checkinAt == BreakFixture.checkin.addingTimeInterval(900))
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BreatherCore
 
 /// Mangled versions of the example files must load without a crash, and every problem
@@ -16,7 +17,10 @@ import Testing
         }
     }
 
-    static let pieces: [String] = ["[", "]", "[[", "\"", "'", "\"\"\"", "'''", "=", ".", ",", "{", "}", "\n", "#", " ", "x", "1", "\\", "{me}", "-5m"]
+    static let pieces: [String] = [
+        "[", "]", "[[", "\"", "'", "\"\"\"", "'''", "=", ".", ",", "{", "}", "\n", "#", " ", "x", "1", "\\", "{me}",
+        "-5m",
+    ]
 
     func mangle(_ text: String, using generator: inout SplitMix) -> String {
         var characters = Array(text)
@@ -33,7 +37,7 @@ import Testing
     }
 
     @Test func mangledFilesNeverCrash() {
-        var generator = SplitMix(state: 20261121)
+        var generator = SplitMix(state: 20_261_121)
         let fixture = ConfigFixture.example()
         defer { fixture.remove() }
         for _ in 0..<150 {

@@ -1,46 +1,47 @@
 import Testing
+
 @testable import BreatherCore
 
 /// The line a diagnostic gets for a key path: its key's, its element's, or its table's.
 @Suite struct ConfigLineTests {
     let text = #"""
-    # a comment with [brackets] and key = "value"
-    name = "x"  # trailing
-    "quoted key" = 1
-    'literal.key' = 2
-    a.b."c d" = 3
-    long = """
-    [not-a-table]
-    fake = 1 \"""
-    """
-    raw = '''
-    [[also-not]]'''
-    list = [
-      "one", # comment ]
-      [2, 3],
-      { inner = "four" },
-    ]
+        # a comment with [brackets] and key = "value"
+        name = "x"  # trailing
+        "quoted key" = 1
+        'literal.key' = 2
+        a.b."c d" = 3
+        long = """
+        [not-a-table]
+        fake = 1 \"""
+        """
+        raw = '''
+        [[also-not]]'''
+        list = [
+          "one", # comment ]
+          [2, 3],
+          { inner = "four" },
+        ]
 
-    [announce]
-    message = "hi"
+        [announce]
+        message = "hi"
 
-    [[reminder]]
-    offset = "-5m"
+        [[reminder]]
+        offset = "-5m"
 
-    [[reminder]]
-    offset = "0s"
-    sub.key = true
+        [[reminder]]
+        offset = "0s"
+        sub.key = true
 
-    [reminder.extra]
-    deep = 1
+        [reminder.extra]
+        deep = 1
 
-    [channels.alex]
-    url = "https://example.org"
+        [channels.alex]
+        url = "https://example.org"
 
-    [channels]
-    desktop = { type = "desktop", x = [1,
-      2] }
-    """#
+        [channels]
+        desktop = { type = "desktop", x = [1,
+          2] }
+        """#
 
     /// The reader for `text`, which must parse.
     static func reader(_ text: String) throws -> TOMLDocumentReader {
@@ -109,16 +110,17 @@ import Testing
     }
 
     @Test func nestedArraysOfTablesRestartPerParent() throws {
-        let reader = try Self.reader("""
-        [[a]]
-        [[a.b]]
-        x = 1
-        [[a.b]]
-        x = 2
-        [[a]]
-        [[a.b]]
-        x = 3
-        """)
+        let reader = try Self.reader(
+            """
+            [[a]]
+            [[a.b]]
+            x = 1
+            [[a.b]]
+            x = 2
+            [[a]]
+            [[a.b]]
+            x = 3
+            """)
         #expect(Self.exactLine(reader, ["a", 0, "b", 1, "x"]) == 5)
         #expect(Self.exactLine(reader, ["a", 1, "b", 0, "x"]) == 8)
     }

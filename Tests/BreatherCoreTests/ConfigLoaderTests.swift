@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BreatherCore
 
 @Suite struct ConfigLoaderTests {
@@ -15,13 +16,15 @@ import Testing
         #expect(config.settings.channels["desktop"] == Channel(name: "desktop", kind: .desktop))
         let alex = try #require(config.settings.channels["alex"])
         #expect(alex.kind == .webhook)
-        #expect(alex.webhook == Webhook(
-            preset: .ntfy,
-            url: "https://ntfy.example.org/sam-and-alex",
-            tokenFile: fixture.paths.configDirectory + "/secrets/ntfy-token",
-            timeout: Span(seconds: 10),
-            retryWindow: Span(seconds: 24 * 3600)
-        ))
+        #expect(
+            alex.webhook
+                == Webhook(
+                    preset: .ntfy,
+                    url: "https://ntfy.example.org/sam-and-alex",
+                    tokenFile: fixture.paths.configDirectory + "/secrets/ntfy-token",
+                    timeout: Span(seconds: 10),
+                    retryWindow: Span(seconds: 24 * 3600)
+                ))
 
         #expect(config.planFiles.map(\.name) == ["cool-down"])
         #expect(config.planFiles[0].path == fixture.planPath("cool-down"))
@@ -34,7 +37,9 @@ import Testing
         #expect(plan.announce?.template.variables == [.checkinTime])
         #expect(plan.reminders.map(\.offset) == [Span(seconds: -300), Span(seconds: 0), Span(seconds: 600)])
         #expect(plan.reminders.map(\.to) == [["desktop"], ["desktop"], ["alex"]])
-        #expect(plan.reminders[0].template.source == "{minutes_left} minutes until you promised to check in with {partner}.")
+        #expect(
+            plan.reminders[0].template.source == "{minutes_left} minutes until you promised to check in with {partner}."
+        )
         #expect(plan.back?.template.render([.me: "Sam"]) == "Sam is back and ready to talk.")
         #expect(plan.extend?.to == ["alex"])
         #expect(plan.cancel == nil)
@@ -44,20 +49,21 @@ import Testing
     @Test func webhookDefaultsAndURLFile() throws {
         let fixture = ConfigFixture()
         defer { fixture.remove() }
-        fixture.writeSettings("""
-        me = "Sam"
-        partner = "Alex"
+        fixture.writeSettings(
+            """
+            me = "Sam"
+            partner = "Alex"
 
-        [channels.phone]
-        type = "webhook"
-        url_file = "secrets/url"
-        retry_window = "2h"
+            [channels.phone]
+            type = "webhook"
+            url_file = "secrets/url"
+            retry_window = "2h"
 
-        [channels.abs]
-        type = "webhook"
-        url = "http://localhost:8080/hook"
-        token_file = "/etc/breather/token"
-        """)
+            [channels.abs]
+            type = "webhook"
+            url = "http://localhost:8080/hook"
+            token_file = "/etc/breather/token"
+            """)
         let config = fixture.load()
         #expect(config.diagnostics == [])
         let phone = try #require(config.settings.channels["phone"]?.webhook)
@@ -73,7 +79,8 @@ import Testing
     @Test func unicodeAndWindowsLineEndingsLoad() throws {
         let fixture = ConfigFixture.example()
         defer { fixture.remove() }
-        let plan = "# Pause für uns beide \u{2028} ✨\r\ndescription = \"Kurze Pause 🌿\"\r\nduration = \"1h\" # eine Stunde\r\n"
+        let plan =
+            "# Pause für uns beide \u{2028} ✨\r\ndescription = \"Kurze Pause 🌿\"\r\nduration = \"1h\" # eine Stunde\r\n"
             + "\"code_word\" = 'Ananas'\r\n[back] # zurück\r\nto = [ # wer\r\n  \"alex\", # Alex 💬\r\n]\r\nmessage = \"\"\"\r\n{me} ist zurück 💛\"\"\"\r\n"
         fixture.writePlan("pause", plan)
         let config = fixture.load()
@@ -102,15 +109,18 @@ import Testing
     @Test func badPlanNextToGoodOne() {
         let fixture = ConfigFixture.example()
         defer { fixture.remove() }
-        fixture.writePlan("broken", """
-        duration = "30 minutes"
-        colour = "blue"
-        """)
+        fixture.writePlan(
+            "broken",
+            """
+            duration = "30 minutes"
+            colour = "blue"
+            """)
         let config = fixture.load()
-        #expect(fixture.diagnostics() == [
-            #"CONFIG/plans/broken.toml:1: duration "30 minutes" is not a duration; write it like 90s, 30m, 1h or 1h30m."#,
-            #"CONFIG/plans/broken.toml:2: unknown key "colour"; the allowed keys are description, code_word, duration, announce, reminder, back, extend and cancel."#,
-        ])
+        #expect(
+            fixture.diagnostics() == [
+                #"CONFIG/plans/broken.toml:1: duration "30 minutes" is not a duration; write it like 90s, 30m, 1h or 1h30m."#,
+                #"CONFIG/plans/broken.toml:2: unknown key "colour"; the allowed keys are description, code_word, duration, announce, reminder, back, extend and cancel."#,
+            ])
         #expect(config.planFiles.map(\.name) == ["broken", "cool-down"])
         #expect(config.planFiles[0].plan == nil)
         #expect(config.planFiles[0].diagnostics.count == 2)
@@ -125,10 +135,11 @@ import Testing
         fixture.writePlan("quiet", "duration = \"10m\"\n")
         fixture.writePlan("loud", ConfigFixture.minimalPlan)
         let config = fixture.load()
-        #expect(fixture.diagnostics() == [
-            #"CONFIG/breather.toml: there is no settings file here; run "breather init" to create one, or copy the example breather.toml from the config/ folder of Breather's sources."#,
-            #"CONFIG/plans/loud.toml:4: announce.to names channel "alex", which breather.toml does not define; breather.toml defines no channels."#,
-        ])
+        #expect(
+            fixture.diagnostics() == [
+                #"CONFIG/breather.toml: there is no settings file here; run "breather init" to create one, or copy the example breather.toml from the config/ folder of Breather's sources."#,
+                #"CONFIG/plans/loud.toml:4: announce.to names channel "alex", which breather.toml does not define; breather.toml defines no channels."#,
+            ])
         #expect(config.settingsDiagnostics.first?.line == nil)
         #expect(config.settings.channels.isEmpty)
         #expect(config.plans.keys.sorted() == ["quiet"])
@@ -149,9 +160,10 @@ import Testing
         defer { fixture.remove() }
         fixture.writeSettings(ConfigFixture.exampleSettings.replacingOccurrences(of: "\"cool-down\"", with: "\"calm\""))
         let config = fixture.load()
-        #expect(fixture.diagnostics() == [
-            #"CONFIG/breather.toml:3: default_plan "calm" names a plan that does not exist; there is no CONFIG/plans/calm.toml."#,
-        ])
+        #expect(
+            fixture.diagnostics() == [
+                #"CONFIG/breather.toml:3: default_plan "calm" names a plan that does not exist; there is no CONFIG/plans/calm.toml."#
+            ])
         #expect(config.settingsDiagnostics.count == 1)
         // A problem about another file: breather.toml's names and channels stay in force.
         #expect(config.settingsAreSound)
@@ -167,10 +179,11 @@ import Testing
         fixture.writePlan("cool-down", "duration = 30\n")
         fixture.writePlan("other", ConfigFixture.minimalPlan)
         let config = fixture.load()
-        #expect(fixture.diagnostics() == [
-            #"CONFIG/breather.toml:3: default_plan "cool-down" names a plan that has errors; fix CONFIG/plans/cool-down.toml first."#,
-            #"CONFIG/plans/cool-down.toml:1: duration must be a string like "30m", not the integer 30."#,
-        ])
+        #expect(
+            fixture.diagnostics() == [
+                #"CONFIG/breather.toml:3: default_plan "cool-down" names a plan that has errors; fix CONFIG/plans/cool-down.toml first."#,
+                #"CONFIG/plans/cool-down.toml:1: duration must be a string like "30m", not the integer 30."#,
+            ])
         #expect(config.plans.keys.sorted() == ["other"])
         #expect(config.settingsAreSound)
     }
@@ -180,9 +193,10 @@ import Testing
         defer { fixture.remove() }
         fixture.writePlan("dinner", "description = \"x\"\ncode_word = \"PineApple\"\nduration = \"5m\"\n")
         let config = fixture.load()
-        #expect(fixture.diagnostics() == [
-            #"CONFIG/plans/dinner.toml:2: code_word "PineApple" is already the code word of plan cool-down; choose another word."#,
-        ])
+        #expect(
+            fixture.diagnostics() == [
+                #"CONFIG/plans/dinner.toml:2: code_word "PineApple" is already the code word of plan cool-down; choose another word."#
+            ])
         #expect(config.planFiles.first { $0.name == "dinner" }?.plan == nil)
         #expect(config.plans.keys.sorted() == ["cool-down"])
     }
@@ -191,9 +205,10 @@ import Testing
         let fixture = ConfigFixture.example()
         defer { fixture.remove() }
         fixture.writePlan("a-walk", "code_word = \"Cool-Down\"\nduration = \"5m\"\n")
-        #expect(fixture.diagnostics() == [
-            #"CONFIG/plans/a-walk.toml:1: code_word "Cool-Down" is also the name of plan cool-down; choose another word."#,
-        ])
+        #expect(
+            fixture.diagnostics() == [
+                #"CONFIG/plans/a-walk.toml:1: code_word "Cool-Down" is also the name of plan cool-down; choose another word."#
+            ])
     }
 
     @Test func malformedTomlReportsTheParsersLine() {
@@ -213,9 +228,10 @@ import Testing
         let fixture = ConfigFixture.example()
         defer { fixture.remove() }
         fixture.writePlan("extra", "description = \"ok\"\nduration = \"30m\" 2\n")
-        #expect(fixture.diagnostics() == [
-            "CONFIG/plans/extra.toml:2: this is not valid TOML: error while parsing key-value pair: expected a comment or whitespace, saw '2'.",
-        ])
+        #expect(
+            fixture.diagnostics() == [
+                "CONFIG/plans/extra.toml:2: this is not valid TOML: error while parsing key-value pair: expected a comment or whitespace, saw '2'."
+            ])
     }
 
     @Test func malformedSettingsKeepsPlansLoading() {
@@ -233,15 +249,17 @@ import Testing
         let fixture = ConfigFixture.example()
         defer { fixture.remove() }
         fixture.write(fixture.planPath("nul"), "duration = \"5m\"\n\u{0}\n")
-        _ = FileManager.default.createFile(atPath: fixture.planPath("latin1"), contents: Data([0x64, 0x3D, 0xE9, 0x0A]))
+        _ = FileManager.default.createFile(
+            atPath: fixture.planPath("latin1"), contents: Data([0x64, 0x3D, 0xE9, 0x0A]))
         try? FileManager.default.createDirectory(atPath: fixture.planPath("folder"), withIntermediateDirectories: true)
         fixture.writePlan("empty", "")
-        #expect(fixture.diagnostics() == [
-            "CONFIG/plans/empty.toml:1: duration is missing; add a line like duration = \"30m\".",
-            "CONFIG/plans/folder.toml: this is a folder, not a TOML file.",
-            "CONFIG/plans/latin1.toml: the file is not UTF-8 text, which TOML requires.",
-            "CONFIG/plans/nul.toml:2: the file contains a NUL character, which TOML does not allow.",
-        ])
+        #expect(
+            fixture.diagnostics() == [
+                "CONFIG/plans/empty.toml:1: duration is missing; add a line like duration = \"30m\".",
+                "CONFIG/plans/folder.toml: this is a folder, not a TOML file.",
+                "CONFIG/plans/latin1.toml: the file is not UTF-8 text, which TOML requires.",
+                "CONFIG/plans/nul.toml:2: the file contains a NUL character, which TOML does not allow.",
+            ])
         #expect(fixture.load().plans.keys.sorted() == ["cool-down"])
     }
 }

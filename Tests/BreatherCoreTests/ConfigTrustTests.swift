@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BreatherCore
 
 /// A file others may change or that another user owns is refused, as ssh refuses keys.
@@ -21,7 +22,10 @@ import Testing
 
     @Test func aFileOthersMayChangeIsRefused() throws {
         try withFile(mode: 0o666) { path in
-            #expect(FileTrust.problem(path) == "may be changed by other users (mode 666), so Breather will not use it; run `chmod go-w \(path)`.")
+            #expect(
+                FileTrust.problem(path)
+                    == "may be changed by other users (mode 666), so Breather will not use it; run `chmod go-w \(path)`."
+            )
         }
         try withFile(mode: 0o620) { #expect(FileTrust.problem($0) != nil) }
     }
@@ -53,13 +57,19 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let paths = Paths(configDirectory: folder, stateDirectory: folder + "/state", runtimeDirectory: nil)
         try FileManager.default.createDirectory(atPath: paths.plansDirectory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: paths.settingsFile, contents: Data("me = \"Sam\"\npartner = \"Alex\"\n".utf8))
-        FileManager.default.createFile(atPath: paths.plansDirectory + "/good.toml", contents: Data("duration = \"30m\"\n".utf8))
-        FileManager.default.createFile(atPath: paths.plansDirectory + "/shared.toml", contents: Data("duration = \"30m\"\n".utf8))
+        FileManager.default.createFile(
+            atPath: paths.settingsFile, contents: Data("me = \"Sam\"\npartner = \"Alex\"\n".utf8))
+        FileManager.default.createFile(
+            atPath: paths.plansDirectory + "/good.toml", contents: Data("duration = \"30m\"\n".utf8))
+        FileManager.default.createFile(
+            atPath: paths.plansDirectory + "/shared.toml", contents: Data("duration = \"30m\"\n".utf8))
         chmod(paths.plansDirectory + "/shared.toml", 0o666)
         let configuration = ConfigLoader.load(paths)
         #expect(configuration.plans.keys.sorted() == ["good"])
         let shared = try #require(configuration.planFiles.first { $0.name == "shared" })
-        #expect(shared.diagnostics.map(\.description) == ["\(paths.plansDirectory)/shared.toml: this file may be changed by other users (mode 666), so Breather will not use it; run `chmod go-w \(paths.plansDirectory)/shared.toml`."])
+        #expect(
+            shared.diagnostics.map(\.description) == [
+                "\(paths.plansDirectory)/shared.toml: this file may be changed by other users (mode 666), so Breather will not use it; run `chmod go-w \(paths.plansDirectory)/shared.toml`."
+            ])
     }
 }

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+
 @testable import BreatherCore
 
 /// Inputs the fuzzers found that once crashed or misled; each must now be refused calmly.
 @Suite struct FuzzRegressionTests {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Regressions")
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Regressions")
 
     /// Found by FuzzState: a reminder index outside the plan crashed `extend`.
     @Test func aStateWithAReminderOutsideItsPlanIsMovedAside() throws {
@@ -19,7 +21,9 @@ import Testing
         FileManager.default.createFile(atPath: path, contents: bytes)
         let loaded = StateStore(path: path).load()
         #expect(loaded.state == BreatherState())
-        #expect(loaded.problem?.contains("could not be used because its running break has reminders that do not match its plan") == true)
+        #expect(
+            loaded.problem?.contains(
+                "could not be used because its running break has reminders that do not match its plan") == true)
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BreatherCore
 
 /// Each preset's request, byte for byte, against the service's documented API.
@@ -11,12 +12,15 @@ import Testing
         return Delivery(
             id: "b1-r0.1-alex", event: .reminder, channel: "alex", breakId: "b1", plan: "cool-down",
             message: "Sam said \"back at 14:30\".\nÇa va?", checkinAt: due.addingTimeInterval(300), dueAt: due,
-            offsetSeconds: -300, reminderIndex: 0, createdAt: due, expiresAt: due.addingTimeInterval(86400), nextAttemptAt: due
+            offsetSeconds: -300, reminderIndex: 0, createdAt: due, expiresAt: due.addingTimeInterval(86400),
+            nextAttemptAt: due
         )
     }
 
-    func build(_ preset: Webhook.Preset, _ url: String, token: String? = nil) throws(PresetRequest.Error) -> HTTPRequest {
-        try PresetRequest.build(reminder, preset: preset, url: url, token: token, timeout: Span(seconds: 10), sentAt: sentAt)
+    func build(_ preset: Webhook.Preset, _ url: String, token: String? = nil) throws(PresetRequest.Error) -> HTTPRequest
+    {
+        try PresetRequest.build(
+            reminder, preset: preset, url: url, token: token, timeout: Span(seconds: 10), sentAt: sentAt)
     }
 
     func headerLines(_ request: HTTPRequest) -> [String] {
@@ -27,8 +31,15 @@ import Testing
         let request = try build(.json, "https://hooks.example.org/x", token: "T0KEN")
         #expect(request.method == "POST")
         #expect(request.url == "https://hooks.example.org/x")
-        #expect(headerLines(request) == ["Content-Type: application/json", "Idempotency-Key: b1-r0.1-alex", "User-Agent: breather/\(BreatherVersion.current)", "Authorization: Bearer T0KEN"])
-        #expect(String(decoding: request.body, as: UTF8.self) == #"{"event": "reminder", "message": "Sam said \"back at 14:30\".\nÇa va?", "plan": "cool-down", "break_id": "b1", "delivery_id": "b1-r0.1-alex", "checkin_at": "2026-11-22T12:35:00.000Z", "due_at": "2026-11-22T12:30:00.000Z", "sent_at": "2026-11-22T12:30:00.250Z", "late_seconds": 0.250, "offset_seconds": -300}"#)
+        #expect(
+            headerLines(request) == [
+                "Content-Type: application/json", "Idempotency-Key: b1-r0.1-alex",
+                "User-Agent: breather/\(BreatherVersion.current)", "Authorization: Bearer T0KEN",
+            ])
+        #expect(
+            String(decoding: request.body, as: UTF8.self)
+                == #"{"event": "reminder", "message": "Sam said \"back at 14:30\".\nÇa va?", "plan": "cool-down", "break_id": "b1", "delivery_id": "b1-r0.1-alex", "checkin_at": "2026-11-22T12:35:00.000Z", "due_at": "2026-11-22T12:30:00.000Z", "sent_at": "2026-11-22T12:30:00.250Z", "late_seconds": 0.250, "offset_seconds": -300}"#
+        )
         #expect(request.timeout == 10)
     }
 
@@ -37,7 +48,10 @@ import Testing
         #expect(request.method == "POST")
         #expect(request.url == "https://ntfy.example.org/")
         #expect(headerLines(request).last == "Authorization: Bearer tk")
-        #expect(String(decoding: request.body, as: UTF8.self) == #"{"topic": "sam-and-alex", "title": "Breather", "message": "Sam said \"back at 14:30\".\nÇa va?", "priority": 3, "tags": ["reminder"]}"#)
+        #expect(
+            String(decoding: request.body, as: UTF8.self)
+                == #"{"topic": "sam-and-alex", "title": "Breather", "message": "Sam said \"back at 14:30\".\nÇa va?", "priority": 3, "tags": ["reminder"]}"#
+        )
     }
 
     @Test func ntfyUnderASubPath() throws {
@@ -56,28 +70,42 @@ import Testing
     }
 
     @Test func matrixUsesTheDeliveryIdAsTransactionId() throws {
-        let request = try build(.matrix, "https://matrix.example.org/_matrix/client/v3/rooms/!room:example.org/", token: "syt_abc")
+        let request = try build(
+            .matrix, "https://matrix.example.org/_matrix/client/v3/rooms/!room:example.org/", token: "syt_abc")
         #expect(request.method == "PUT")
-        #expect(request.url == "https://matrix.example.org/_matrix/client/v3/rooms/!room:example.org/send/m.room.message/b1-r0.1-alex")
+        #expect(
+            request.url
+                == "https://matrix.example.org/_matrix/client/v3/rooms/!room:example.org/send/m.room.message/b1-r0.1-alex"
+        )
         #expect(headerLines(request).last == "Authorization: Bearer syt_abc")
-        #expect(String(decoding: request.body, as: UTF8.self) == #"{"msgtype": "m.text", "body": "Sam said \"back at 14:30\".\nÇa va?"}"#)
-        #expect(throws: PresetRequest.Error.self) { try build(.matrix, "https://matrix.example.org/_matrix/client/v3/rooms/!r:x") }
+        #expect(
+            String(decoding: request.body, as: UTF8.self)
+                == #"{"msgtype": "m.text", "body": "Sam said \"back at 14:30\".\nÇa va?"}"#)
+        #expect(throws: PresetRequest.Error.self) {
+            try build(.matrix, "https://matrix.example.org/_matrix/client/v3/rooms/!r:x")
+        }
     }
 
     @Test func telegramMovesTheChatIntoTheBody() throws {
         let request = try build(.telegram, "https://api.telegram.org/bot123:ABC/sendMessage?chat_id=-1001")
         #expect(request.url == "https://api.telegram.org/bot123:ABC/sendMessage")
-        #expect(String(decoding: request.body, as: UTF8.self) == #"{"chat_id": -1001, "text": "Sam said \"back at 14:30\".\nÇa va?"}"#)
+        #expect(
+            String(decoding: request.body, as: UTF8.self)
+                == #"{"chat_id": -1001, "text": "Sam said \"back at 14:30\".\nÇa va?"}"#)
         let named = try build(.telegram, "https://api.telegram.org/bot1:A/sendMessage?chat_id=@samandalex")
         #expect(String(decoding: named.body, as: UTF8.self).hasPrefix(#"{"chat_id": "@samandalex""#))
-        #expect(throws: PresetRequest.Error.self) { try build(.telegram, "https://api.telegram.org/bot1:A/sendMessage") }
+        #expect(throws: PresetRequest.Error.self) {
+            try build(.telegram, "https://api.telegram.org/bot1:A/sendMessage")
+        }
     }
 
     @Test func gotify() throws {
         let request = try build(.gotify, "https://gotify.example.org", token: "AppTok")
         #expect(request.url == "https://gotify.example.org/message")
         #expect(headerLines(request).last == "X-Gotify-Key: AppTok")
-        #expect(String(decoding: request.body, as: UTF8.self) == #"{"title": "Breather", "message": "Sam said \"back at 14:30\".\nÇa va?", "priority": 5}"#)
+        #expect(
+            String(decoding: request.body, as: UTF8.self)
+                == #"{"title": "Breather", "message": "Sam said \"back at 14:30\".\nÇa va?", "priority": 5}"#)
         #expect(throws: PresetRequest.Error.self) { try build(.gotify, "https://gotify.example.org") }
     }
 

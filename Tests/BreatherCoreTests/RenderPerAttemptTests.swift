@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BreatherCore
 
 @Suite("BreakMachine: {late} and {minutes_left} per attempt")
@@ -21,7 +22,7 @@ struct RenderPerAttemptTests {
 
     @Test func minutesLeftCountsDownOnARetry() throws {
         let plan = try BreakFixture.coolDown(reminders: [
-            try BreakFixture.reminder("-10m", ["alex"], "{minutes_left} minutes left ({late})."),
+            try BreakFixture.reminder("-10m", ["alex"], "{minutes_left} minutes left ({late}).")
         ])
         var (machine, start) = try BreakFixture.started(plan)
         machine.deliverAll(start, now: BreakFixture.t0)
@@ -65,7 +66,8 @@ struct RenderPerAttemptTests {
         let reminder = try #require(machine.tick(now: due).reminderAttempts.first { $0.channel == "alex" })
         _ = machine.fail(reminder.id, now: due, retryAfter: 120)
         var restarted = BreakFixture.machine(try BreakFixture.roundTrip(machine.state))
-        let again = try #require(restarted.tick(now: due.addingTimeInterval(120)).attempts.first { $0.id == reminder.id })
+        let again = try #require(
+            restarted.tick(now: due.addingTimeInterval(120)).attempts.first { $0.id == reminder.id })
         #expect(again.message == "Sam hasn't forgotten you and is still calming down (2 minutes late).")
     }
 }
@@ -128,7 +130,9 @@ struct ReviewFindingTests {
         let announce = try #require(start.attempts.first)
         _ = try machine.apply(.cancel, now: BreakFixture.at(5))
         let shown = ShownNotification(id: 9, server: "b/:1.3")
-        let result = machine.record(deliveryId: announce.id, result: .delivered(detail: "notification 9"), shown: shown, now: BreakFixture.at(6), jitter: 0.5)
+        let result = machine.record(
+            deliveryId: announce.id, result: .delivered(detail: "notification 9"), shown: shown,
+            now: BreakFixture.at(6), jitter: 0.5)
         #expect(result.closeNotification == shown)
     }
 
@@ -139,7 +143,9 @@ struct ReviewFindingTests {
         let reminders = machine.advance(now: BreakFixture.checkin.addingTimeInterval(-300))
         let desktop = try #require(reminders.attempts.first { $0.channel == "desktop" })
         let second = ShownNotification(id: 2, server: "b/:1.3")
-        let result = machine.record(deliveryId: desktop.id, result: .delivered(detail: "n"), shown: second, now: BreakFixture.checkin, jitter: 0.5)
+        let result = machine.record(
+            deliveryId: desktop.id, result: .delivered(detail: "n"), shown: second, now: BreakFixture.checkin,
+            jitter: 0.5)
         #expect(result.closeNotification == first)
         #expect(machine.state.activeBreak?.shownNotification == second)
     }
@@ -150,7 +156,9 @@ struct ReviewFindingTests {
         let due = BreakFixture.checkin.addingTimeInterval(600)
         let copy = try #require(machine.advance(now: due).attempts.first { $0.channel == "alex" })
         _ = try machine.apply(.extend(.minutes(15)), now: due.addingTimeInterval(1))
-        let failed = machine.record(deliveryId: copy.id, result: .failed(reason: "HTTP 503.", retryable: true, retryAfter: nil), shown: nil, now: due.addingTimeInterval(2), jitter: 0.5)
+        let failed = machine.record(
+            deliveryId: copy.id, result: .failed(reason: "HTTP 503.", retryable: true, retryAfter: nil), shown: nil,
+            now: due.addingTimeInterval(2), jitter: 0.5)
         #expect(!machine.state.outbox.contains { $0.id == copy.id })
         #expect(failed.records.journal.contains { $0.message.contains("the check-in has moved") })
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BreatherCore
 
 /// Whatever a local client sends gets a request or one sentence, never a crash.
@@ -17,7 +18,10 @@ import Testing
         ("[1,2]", "The request is not a JSON object on one line."),
         (#"{"op":"status"}"#, "The request has no protocol version \"v\"."),
         (#"{"v":1}"#, "The request has no operation \"op\"."),
-        (#"{"v":1,"op":"fly"}"#, "Unknown operation \"fly\"; the known ones are start, back, extend, cancel, status, test, reload, ping."),
+        (
+            #"{"v":1,"op":"fly"}"#,
+            "Unknown operation \"fly\"; the known ones are start, back, extend, cancel, status, test, reload, ping."
+        ),
         (#"{"v":1,"op":"start","plan":7}"#, "The request's fields have the wrong types."),
     ])
     func badRequests(input: String, sentence: String) {
@@ -52,7 +56,8 @@ import Testing
     }
 
     @Test func anOversizedLine() {
-        let huge = #"{"v":1,"op":"start","note":""# + String(repeating: "x", count: ControlRequest.maximumLineBytes) + #""}"#
+        let huge =
+            #"{"v":1,"op":"start","note":""# + String(repeating: "x", count: ControlRequest.maximumLineBytes) + #""}"#
         guard case .failure(let error) = decode(huge) else {
             Issue.record("accepted")
             return

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BreatherCore
 
 /// A daemon that was down (suspend, restart, `kill -9`, reboot) builds its machine from the
@@ -59,7 +60,8 @@ struct RestoreTests {
         #expect(warning.fields["plan"] == "cool-down")
         // The at-check-in reminder still goes out, one minute late.
         #expect(effects.reminderAttempts.map(\.reminderIndex) == [1])
-        #expect(effects.reminderAttempts.first?.message == "Time to check in with Alex, as you promised (1 minute late).")
+        #expect(
+            effects.reminderAttempts.first?.message == "Time to check in with Alex, as you promised (1 minute late).")
     }
 
     @Test func aBeforeReminderIsDroppedExactlyAtTheCheckin() throws {
@@ -84,7 +86,8 @@ struct RestoreTests {
     @Test func secondsLateAreSaidInSeconds() throws {
         var machine = BreakFixture.machine(try savedAfterStart())
         let effects = machine.tick(now: BreakFixture.checkin.addingTimeInterval(40))
-        #expect(effects.reminderAttempts.first?.message == "Time to check in with Alex, as you promised (40 seconds late).")
+        #expect(
+            effects.reminderAttempts.first?.message == "Time to check in with Alex, as you promised (40 seconds late).")
     }
 
     @Test func anAfterReminderPastDueStillFiresAfterALongOutage() throws {
@@ -133,7 +136,8 @@ struct RestoreTests {
         #expect(retry.attempts.first?.lastError == "The receiver answered HTTP 503.")
         _ = restarted.fail("b1-announce-alex", now: BreakFixture.at(121))
         #expect(restarted.state.outbox.first?.attempts == 2)
-        #expect(restarted.state.outbox.first?.nextAttemptAt == BreakFixture.at(123), "backoff continues across the restart")
+        #expect(
+            restarted.state.outbox.first?.nextAttemptAt == BreakFixture.at(123), "backoff continues across the restart")
     }
 
     @Test func aFailingBeforeReminderSavedBeforeTheCheckinIsDroppedAfterIt() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BreatherCore
 
 @Suite("RetryPolicy")
@@ -40,19 +41,28 @@ struct RetryPolicyTests {
 
     @Test func retryAfterWinsWhenLonger() {
         #expect(RetryPolicy.delay(afterFailures: 1, retryAfter: 30, jitter: 0.5) == 30)
-        #expect(RetryPolicy.delay(afterFailures: 1, retryAfter: 900, jitter: 0.5) == 900, "the receiver's wish beats the five-minute cap")
-        #expect(RetryPolicy.delay(afterFailures: 5, retryAfter: 3, jitter: 0.5) == 16, "a shorter Retry-After does not hurry the backoff")
+        #expect(
+            RetryPolicy.delay(afterFailures: 1, retryAfter: 900, jitter: 0.5) == 900,
+            "the receiver's wish beats the five-minute cap")
+        #expect(
+            RetryPolicy.delay(afterFailures: 5, retryAfter: 3, jitter: 0.5) == 16,
+            "a shorter Retry-After does not hurry the backoff")
         #expect(RetryPolicy.delay(afterFailures: 1, retryAfter: 0, jitter: 0.5) == 1)
     }
 
     @Test(arguments: [200, 201, 202, 204, 299])
     func twoHundredsAreDelivered(status: Int) {
-        #expect(RetryPolicy.classify(.response(status: status, retryAfter: nil), now: BreakFixture.t0) == .delivered(detail: "HTTP \(status)"))
+        #expect(
+            RetryPolicy.classify(.response(status: status, retryAfter: nil), now: BreakFixture.t0)
+                == .delivered(detail: "HTTP \(status)"))
     }
 
     @Test(arguments: [408, 425, 429, 500, 502, 503, 504, 599])
     func temporaryStatusesAreRetryable(status: Int) throws {
-        guard case .failed(let reason, let retryable, let retryAfter) = RetryPolicy.classify(.response(status: status, retryAfter: nil), now: BreakFixture.t0) else {
+        guard
+            case .failed(let reason, let retryable, let retryAfter) = RetryPolicy.classify(
+                .response(status: status, retryAfter: nil), now: BreakFixture.t0)
+        else {
             Issue.record("HTTP \(status) should fail")
             return
         }
@@ -63,7 +73,10 @@ struct RetryPolicyTests {
 
     @Test(arguments: [301, 400, 401, 403, 404, 410, 422])
     func otherStatusesAreNotRetryable(status: Int) {
-        guard case .failed(let reason, let retryable, let retryAfter) = RetryPolicy.classify(.response(status: status, retryAfter: "10"), now: BreakFixture.t0) else {
+        guard
+            case .failed(let reason, let retryable, let retryAfter) = RetryPolicy.classify(
+                .response(status: status, retryAfter: "10"), now: BreakFixture.t0)
+        else {
             Issue.record("HTTP \(status) should fail")
             return
         }
@@ -73,7 +86,8 @@ struct RetryPolicyTests {
     }
 
     @Test func noAnswerAtAllIsRetryable() {
-        let result = RetryPolicy.classify(.failure(code: 7, message: "Could not connect to the server."), now: BreakFixture.t0)
+        let result = RetryPolicy.classify(
+            .failure(code: 7, message: "Could not connect to the server."), now: BreakFixture.t0)
         #expect(result == .failed(reason: "Could not connect to the server.", retryable: true, retryAfter: nil))
     }
 
@@ -104,7 +118,9 @@ struct RetryPolicyTests {
         #expect(RetryPolicy.parseRetryAfter(" 7 ", now: date) == 7)
         #expect(RetryPolicy.parseRetryAfter("3600", now: date) == 3600)
         #expect(RetryPolicy.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now: date.addingTimeInterval(-30)) == 30)
-        #expect(RetryPolicy.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now: date.addingTimeInterval(30)) == 0, "a date in the past means now")
+        #expect(
+            RetryPolicy.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now: date.addingTimeInterval(30)) == 0,
+            "a date in the past means now")
         #expect(RetryPolicy.parseRetryAfter("-5", now: date) == nil)
         #expect(RetryPolicy.parseRetryAfter("1.5", now: date) == nil)
         #expect(RetryPolicy.parseRetryAfter("soon", now: date) == nil)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BreatherCore
 
 @Suite struct SpanTests {
@@ -9,7 +10,10 @@ import Testing
         #expect(Span(duration: text)?.seconds == seconds)
     }
 
-    @Test(arguments: ["", "5", "m", "1m1h", "1.5h", "5 m", " 5m", "5m ", "-5m", "+5m", "0s", "0h0m", "1hh", "1d", "5M", "١m", "1234567s"])
+    @Test(arguments: [
+        "", "5", "m", "1m1h", "1.5h", "5 m", " 5m", "5m ", "-5m", "+5m", "0s", "0h0m", "1hh", "1d", "5M", "١m",
+        "1234567s",
+    ])
     func rejectedDurations(text: String) {
         #expect(Span(duration: text) == nil)
     }

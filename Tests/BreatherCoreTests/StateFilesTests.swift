@@ -1,10 +1,13 @@
 import Foundation
 import Testing
+
 @testable import BreatherCore
 
 /// A fresh folder under the system's temporary folder, removed when `body` returns.
 func withStateTestFolder<T>(_ body: (String) throws -> T) throws -> T {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("breather-coretests-\(UUID().uuidString)").path
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "breather-coretests-\(UUID().uuidString)"
+    ).path
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
     return try body(folder)
@@ -142,7 +145,10 @@ struct StateStoreTests {
 
 @Suite("HistoryFile")
 struct HistoryFileTests {
-    func record(_ id: String, ended minutes: Double, outcome: HistoryRecord.Outcome = .back, extensions: Int = 0, note: String? = nil) -> HistoryRecord {
+    func record(
+        _ id: String, ended minutes: Double, outcome: HistoryRecord.Outcome = .back, extensions: Int = 0,
+        note: String? = nil
+    ) -> HistoryRecord {
         HistoryRecord(
             breakId: id, plan: "cool-down", startedAt: BreakFixture.t0, promisedAt: BreakFixture.checkin,
             checkinAt: BreakFixture.checkin.addingTimeInterval(Double(extensions) * 600),
@@ -153,14 +159,18 @@ struct HistoryFileTests {
     @Test func appendThenReadInOrder() throws {
         try withStateTestFolder { folder in
             let file = HistoryFile(path: folder + "/history.jsonl")
-            let records = [record("b1", ended: 25), record("b2", ended: 42, extensions: 1, note: "long"), record("b3", ended: 5, outcome: .cancelled)]
+            let records = [
+                record("b1", ended: 25), record("b2", ended: 42, extensions: 1, note: "long"),
+                record("b3", ended: 5, outcome: .cancelled),
+            ]
             for record in records { try file.append(record) }
             let read = try file.read()
             #expect(read.problems.isEmpty)
             #expect(read.records == records)
             #expect(read.records.map(\.onTime) == [true, false, false])
             #expect(read.records.map(\.lateSeconds) == [0, 120, 0])
-            let lines = try String(contentsOfFile: file.path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            let lines = try String(contentsOfFile: file.path, encoding: .utf8).split(
+                separator: "\n", omittingEmptySubsequences: false)
             #expect(lines.count == 4, "one line per record, each ending in a newline")
             #expect(lines[0].contains(#""break_id":"b1""#))
             #expect(lines[0].contains(#""started_at":"2026-11-21T14:00:00.000Z""#))

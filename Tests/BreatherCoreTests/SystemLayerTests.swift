@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+
 @testable import BreatherCore
 
 @Suite("System layer")
@@ -84,8 +85,9 @@ struct SystemLayerTests {
         #expect(throws: UnixSocketAddress.PathTooLong(path: tooLong)) {
             try UnixSocketAddress(path: tooLong)
         }
-        #expect(UnixSocketAddress.PathTooLong(path: tooLong).description
-            == "The socket path \(tooLong) is longer than a Unix socket address allows (107 bytes).")
+        #expect(
+            UnixSocketAddress.PathTooLong(path: tooLong).description
+                == "The socket path \(tooLong) is longer than a Unix socket address allows (107 bytes).")
         // An abstract name's leading NUL counts as one of the bytes.
         #expect(throws: UnixSocketAddress.PathTooLong.self) {
             try UnixSocketAddress(pathOrAbstractName: "@" + String(repeating: "a", count: 107))

@@ -319,7 +319,8 @@ import Testing
         let root = try TOMLParser.parse("a = [" + String(repeating: "1,", count: count) + "\"é\"]")
         #expect(root["a"]?.array?.count == count + 1)
         #expect(root["a"]?.array?[count].position == TOMLPosition(line: 1, column: 6 + 2 * count))
-        let wide = "x = " + String(repeating: "{a=", count: 200) + "[" + String(repeating: "{},", count: 50_000) + "]"
+        let wide =
+            "x = " + String(repeating: "{a=", count: 200) + "[" + String(repeating: "{},", count: 50_000) + "]"
             + String(repeating: "}", count: 200)
         _ = try TOMLParser.parse(wide)
     }

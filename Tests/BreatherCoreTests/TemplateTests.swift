@@ -1,9 +1,11 @@
 import Testing
+
 @testable import BreatherCore
 
 @Suite struct TemplateTests {
     @Test func renders() throws {
-        let template = try Template("{me} is back at {checkin_time}; {partner}, {minutes_left} min, {plan}, {duration}, {note}, {late}.")
+        let template = try Template(
+            "{me} is back at {checkin_time}; {partner}, {minutes_left} min, {plan}, {duration}, {note}, {late}.")
         let text = template.render([
             .me: "Sam", .partner: "Alex", .checkinTime: "14:30", .minutesLeft: "5",
             .plan: "cool-down", .duration: "30 minutes", .note: "tea", .late: "",
@@ -29,7 +31,10 @@ import Testing
         #expect(throws: Template.Error(code: .unknownVariable(""))) { try Template("hi {}") }
         #expect(throws: Template.Error(code: .unknownVariable("Me"))) { try Template("{Me}") }
         let error = Template.Error(code: .unknownVariable("name"))
-        #expect(error.description == "unknown template variable {name}; the known ones are {me}, {partner}, {plan}, {checkin_time}, {minutes_left}, {duration}, {note}, {late}.")
+        #expect(
+            error.description
+                == "unknown template variable {name}; the known ones are {me}, {partner}, {plan}, {checkin_time}, {minutes_left}, {duration}, {note}, {late}."
+        )
     }
 
     @Test func unclosedAndStrayBraces() {
@@ -37,8 +42,12 @@ import Testing
         #expect(throws: Template.Error(code: .unclosedBrace)) { try Template("{") }
         #expect(throws: Template.Error(code: .strayClosingBrace)) { try Template("a } b") }
         #expect(throws: Template.Error(code: .strayClosingBrace)) { try Template("}") }
-        #expect(Template.Error(code: .unclosedBrace).description == "a '{' is never closed; write '{{' for a literal brace.")
-        #expect(Template.Error(code: .strayClosingBrace).description == "a '}' has no opening '{'; write '}}' for a literal brace.")
+        #expect(
+            Template.Error(code: .unclosedBrace).description == "a '{' is never closed; write '{{' for a literal brace."
+        )
+        #expect(
+            Template.Error(code: .strayClosingBrace).description
+                == "a '}' has no opening '{'; write '}}' for a literal brace.")
     }
 
     @Test func codableKeepsTheSource() throws {

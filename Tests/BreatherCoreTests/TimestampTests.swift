@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BreatherCore
 
 @Suite("Timestamp")
@@ -112,7 +113,9 @@ struct TimestampTests {
     @Test func breatherJSONWritesSnakeCaseKeysAndRFC3339Times() throws {
         let data = try BreatherJSON.encoder().encode(Stamped(sentAt: Date(timeIntervalSince1970: 1_795_271_400.123)))
         #expect(String(decoding: data, as: UTF8.self) == #"{"sent_at":"2026-11-21T14:30:00.123Z"}"#)
-        #expect(try BreatherJSON.decoder().decode(Stamped.self, from: data) == Stamped(sentAt: Date(timeIntervalSince1970: 1_795_271_400.123)))
+        #expect(
+            try BreatherJSON.decoder().decode(Stamped.self, from: data)
+                == Stamped(sentAt: Date(timeIntervalSince1970: 1_795_271_400.123)))
     }
 
     @Test func breatherJSONRefusesOtherTimeFormats() {

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import Synchronization
+
 @testable import BreatherDaemon
 
 /// The engine with a manual clock, a timer fired by hand, a transport that records what it
@@ -36,7 +37,9 @@ final class EngineHarness: @unchecked Sendable {
         )
         configuration = Configuration(
             settings: settings, settingsDiagnostics: [],
-            planFiles: [.init(name: plan.name, path: folder + "/config/plans/\(plan.name).toml", plan: plan, diagnostics: [])]
+            planFiles: [
+                .init(name: plan.name, path: folder + "/config/plans/\(plan.name).toml", plan: plan, diagnostics: [])
+            ]
         )
         startEngine(state: BreatherState())
     }
@@ -62,9 +65,16 @@ final class EngineHarness: @unchecked Sendable {
         values.timeZone = TimeZone(identifier: "UTC")!
         engine = Engine(
             paths: paths, configuration: configuration, state: state, clock: clock, transport: transport,
-            logger: logger, onStatus: { _ in }, makeTimer: { _, handler in timer.handler = handler; return timer }
+            logger: logger, onStatus: { _ in },
+            makeTimer: { _, handler in
+                timer.handler = handler
+                return timer
+            }
         )
-        engine.queue.sync { engine.machine.values = values; engine.start() }
+        engine.queue.sync {
+            engine.machine.values = values
+            engine.start()
+        }
     }
 
     /// Sends a request and waits for the reply.
@@ -124,7 +134,8 @@ final class RecordingTransport: DeliveryTransport, @unchecked Sendable {
     ) {
         var saved = false
         if let stateFile, let bytes = try? AtomicFile.read(stateFile),
-           let state = try? BreatherJSON.decoder().decode(BreatherState.self, from: Data(bytes)) {
+            let state = try? BreatherJSON.decoder().decode(BreatherState.self, from: Data(bytes))
+        {
             saved = state.outbox.contains { $0.id == delivery.id }
         }
         let sent = Sent(delivery: delivery, replacing: replacing, completion: completion, savedBeforeSend: saved)

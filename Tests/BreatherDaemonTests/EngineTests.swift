@@ -1,6 +1,7 @@
 import BreatherCore
 import Foundation
 import Testing
+
 @testable import BreatherDaemon
 
 /// The executor: one transition, one save, then the acts — with a manual clock and a
@@ -12,8 +13,10 @@ struct EngineTests {
             name: "cool-down", duration: .minutes(30),
             announce: Plan.Message(to: ["alex"], template: Template("Back at {checkin_time}.")),
             reminders: [
-                Plan.Reminder(offset: .minutes(-5), to: ["desktop"], template: Template("{minutes_left} minutes left.")),
-                Plan.Reminder(offset: Span(seconds: 0), to: ["desktop"], template: Template("Time to check in ({late}).")),
+                Plan.Reminder(
+                    offset: .minutes(-5), to: ["desktop"], template: Template("{minutes_left} minutes left.")),
+                Plan.Reminder(
+                    offset: Span(seconds: 0), to: ["desktop"], template: Template("Time to check in ({late}).")),
             ],
             back: Plan.Message(to: ["alex"], template: Template("{me} is back ({late})."))
         )
@@ -23,7 +26,8 @@ struct EngineTests {
         let harness = try EngineHarness(plan: Self.plan())
         let reply = harness.request(ControlRequest(op: .start))
         #expect(reply.ok)
-        #expect(reply.message == "Break started: check in with Alex at 14:30, in 30 minutes. Announcement queued for alex.")
+        #expect(
+            reply.message == "Break started: check in with Alex at 14:30, in 30 minutes. Announcement queued for alex.")
         let announce = try #require(harness.transport.sent.first)
         #expect(announce.delivery.event == .announce)
         #expect(announce.delivery.message == "Back at 14:30.")
@@ -67,7 +71,9 @@ struct EngineTests {
 
         harness.clock.set(EngineHarness.t0.addingTimeInterval(42 * 60))
         let reply = harness.request(ControlRequest(op: .back))
-        #expect(reply.message == "Welcome back: you checked in 12 minutes late, after the promised 14:30. Alex is told through alex.")
+        #expect(
+            reply.message
+                == "Welcome back: you checked in 12 minutes late, after the promised 14:30. Alex is told through alex.")
         #expect(harness.history.map(\.outcome) == [.back])
         #expect(harness.transport.closed == [shown])
         #expect(harness.transport.sent.last?.delivery.message == "Sam is back (12 minutes late).")
@@ -80,7 +86,8 @@ struct EngineTests {
     @Test func aRefusedCommandChangesNothingAndSaysSo() throws {
         let harness = try EngineHarness(plan: Self.plan())
         // A folder where the temporary file must go: the save cannot happen.
-        try FileManager.default.createDirectory(atPath: harness.paths.stateFile + ".tmp", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: harness.paths.stateFile + ".tmp", withIntermediateDirectories: true)
         let reply = harness.request(ControlRequest(op: .start))
         #expect(!reply.ok)
         #expect(reply.error?.code == .stateNotSaved)
@@ -103,7 +110,10 @@ struct EngineTests {
 
         harness.restart()
         #expect(harness.history.map(\.outcome) == [.back])
-        #expect(harness.journal.all.contains { $0.contains("Checked back in") && $0.hasSuffix("(recorded after a restart)") })
+        #expect(
+            harness.journal.all.contains {
+                $0.contains("Checked back in") && $0.hasSuffix("(recorded after a restart)")
+            })
         harness.settle()
         #expect(harness.savedState?.unwritten == nil)
         #expect(harness.request(ControlRequest(op: .status)).status?.active == false)
@@ -113,7 +123,9 @@ struct EngineTests {
         let harness = try EngineHarness(plan: Self.plan())
         #expect(harness.request(ControlRequest(op: .ping)).message == "breatherd is running.")
         #expect(harness.request(ControlRequest(op: .back)).error?.code == .noBreak)
-        #expect(harness.request(ControlRequest(op: .extend, duration: "soon")).error?.message == "\"soon\" is not a duration; write it like 10m, 90s or 1h.")
+        #expect(
+            harness.request(ControlRequest(op: .extend, duration: "soon")).error?.message
+                == "\"soon\" is not a duration; write it like 10m, 90s or 1h.")
         #expect(harness.request(ControlRequest(op: .start, plan: "nope")).error?.code == .unknownPlan)
         #expect(harness.savedState == nil)
     }

@@ -64,7 +64,8 @@ struct CurlTransportTests {
     @Test func otherMethodsAndAnEmptyBodyAreSentAsWritten() async throws {
         let server = try TestHTTPServer(routes: ["/put": .respond(status: 200)])
         defer { server.stop() }
-        let request = HTTPRequest(method: "PUT", url: server.url("/put"), headers: [("X-Empty", "")], body: [], timeout: 10)
+        let request = HTTPRequest(
+            method: "PUT", url: server.url("/put"), headers: [("X-Empty", "")], body: [], timeout: 10)
         #expect(await transport.send(request) == .response(status: 200, retryAfter: nil))
         let received = try #require(server.received.first)
         #expect(received.requestLine == "PUT /put HTTP/1.1")
@@ -87,7 +88,8 @@ struct CurlTransportTests {
         ])
         defer { server.stop() }
         let body = Array("payload".utf8)
-        let request = HTTPRequest(method: "POST", url: server.url("/old"), headers: [("Content-Type", "text/plain")], body: body, timeout: 10)
+        let request = HTTPRequest(
+            method: "POST", url: server.url("/old"), headers: [("Content-Type", "text/plain")], body: body, timeout: 10)
         #expect(await transport.send(request) == .response(status: 200, retryAfter: nil))
         let second = await server.request(for: "/new")
         #expect(second.requestLine == "POST /new HTTP/1.1")
@@ -98,7 +100,7 @@ struct CurlTransportTests {
         let port = try TestHTTPServer.refusedPort()
         let started = ContinuousClock.now
         let outcome = await transport.send(get("http://127.0.0.1:\(port)/secret-key-123", timeout: 30))
-        guard case let .failure(code, message) = outcome else {
+        guard case .failure(let code, let message) = outcome else {
             Issue.record("expected a failure, got \(outcome)")
             return
         }
@@ -113,7 +115,7 @@ struct CurlTransportTests {
         let server = try TestHTTPServer(routes: ["/silent": .hang])
         defer { server.stop() }
         let outcome = await transport.send(get(server.url("/silent?token=hunter2"), timeout: 1))
-        guard case let .failure(code, message) = outcome else {
+        guard case .failure(let code, let message) = outcome else {
             Issue.record("expected a failure, got \(outcome)")
             return
         }
@@ -128,7 +130,9 @@ struct CurlTransportTests {
         let transport = self.transport
         @Sendable func send(_ path: String, timeout: Double) async -> HTTPOutcome {
             await withCheckedContinuation { continuation in
-                transport.send(HTTPRequest(method: "GET", url: server.url(path), headers: [], body: [], timeout: timeout)) { outcome in
+                transport.send(
+                    HTTPRequest(method: "GET", url: server.url(path), headers: [], body: [], timeout: timeout)
+                ) { outcome in
                     order.append(path)
                     continuation.resume(returning: outcome)
                 }
@@ -141,16 +145,21 @@ struct CurlTransportTests {
 
         let (hungOutcome, healthyOutcome) = await (hung, healthy)
         #expect(healthyOutcome == .response(status: 200, retryAfter: nil))
-        if case let .failure(code, _) = hungOutcome { #expect(code == 28) } else { Issue.record("hung request: \(hungOutcome)") }
+        if case .failure(let code, _) = hungOutcome {
+            #expect(code == 28)
+        } else {
+            Issue.record("hung request: \(hungOutcome)")
+        }
         #expect(order.values == ["/ok", "/hang"])
     }
 
     @Test func aHeaderWithALineBreakIsRefusedWithoutSending() async throws {
         let server = try TestHTTPServer(routes: ["/ok": .respond(status: 200)])
         defer { server.stop() }
-        let request = HTTPRequest(method: "POST", url: server.url("/ok"), headers: [("X-Note", "a\r\nX-Injected: 1")], body: [], timeout: 5)
+        let request = HTTPRequest(
+            method: "POST", url: server.url("/ok"), headers: [("X-Note", "a\r\nX-Injected: 1")], body: [], timeout: 5)
         let outcome = await transport.send(request)
-        guard case let .failure(_, message) = outcome else {
+        guard case .failure(_, let message) = outcome else {
             Issue.record("expected a failure, got \(outcome)")
             return
         }
@@ -164,7 +173,10 @@ struct CurlTransportTests {
         let transport = self.transport
         let outcomes = await withTaskGroup(of: HTTPOutcome.self) { group in
             for _ in 0..<20 {
-                group.addTask { await transport.send(HTTPRequest(method: "GET", url: server.url("/ok"), headers: [], body: [], timeout: 10)) }
+                group.addTask {
+                    await transport.send(
+                        HTTPRequest(method: "GET", url: server.url("/ok"), headers: [], body: [], timeout: 10))
+                }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
@@ -184,7 +196,7 @@ struct CurlTransportTests {
         _ = await server.request(for: "/hang")
         holder.removeAll()  // the last reference: the transport shuts down
         let outcome = await pending
-        guard case let .failure(code, _) = outcome else {
+        guard case .failure(let code, _) = outcome else {
             Issue.record("expected a failure, got \(outcome)")
             return
         }

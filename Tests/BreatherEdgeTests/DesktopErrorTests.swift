@@ -1,45 +1,68 @@
-@testable import BreatherSystemd
 import Glibc
 import Testing
+
+@testable import BreatherSystemd
 
 /// The sentences a failed notification is reported with, without a bus.
 struct DesktopErrorTests {
     @Test func withoutAnyBusTheSentenceSaysBothVariablesAreUnset() {
         let error = DesktopError.noSessionBus(errno: ENOMEDIUM, address: nil, runtimeDirectory: nil)
         #expect(error.code == .noSessionBus)
-        #expect(error.message == "There is no session bus: DBUS_SESSION_BUS_ADDRESS and XDG_RUNTIME_DIR are both unset.")
+        #expect(
+            error.message == "There is no session bus: DBUS_SESSION_BUS_ADDRESS and XDG_RUNTIME_DIR are both unset.")
         #expect(error.isRetryable)
     }
 
     @Test func aRefusedRuntimeSocketIsNamed() {
         let error = DesktopError.noSessionBus(errno: ECONNREFUSED, address: nil, runtimeDirectory: "/run/user/1000/")
-        #expect(error.message == "Could not connect to the session bus at /run/user/1000/bus ($XDG_RUNTIME_DIR/bus; DBUS_SESSION_BUS_ADDRESS is unset): Connection refused.")
+        #expect(
+            error.message
+                == "Could not connect to the session bus at /run/user/1000/bus ($XDG_RUNTIME_DIR/bus; DBUS_SESSION_BUS_ADDRESS is unset): Connection refused."
+        )
     }
 
     @Test func busErrorsMapOntoCodes() {
         let timeout = Duration.seconds(10)
-        let unknown = DesktopError.from(.errorReply(name: "org.freedesktop.DBus.Error.ServiceUnknown", message: "The name is not activatable"), timeout: timeout)
+        let unknown = DesktopError.from(
+            .errorReply(name: "org.freedesktop.DBus.Error.ServiceUnknown", message: "The name is not activatable"),
+            timeout: timeout)
         #expect(unknown.code == .noServer)
-        #expect(DesktopError.from(.errorReply(name: "org.freedesktop.DBus.Error.NameHasNoOwner", message: ""), timeout: timeout).code == .noServer)
+        #expect(
+            DesktopError.from(
+                .errorReply(name: "org.freedesktop.DBus.Error.NameHasNoOwner", message: ""), timeout: timeout
+            ).code == .noServer)
 
-        let spawn = DesktopError.from(.errorReply(name: "org.freedesktop.DBus.Error.Spawn.ChildExited", message: "Process exited with status 1"), timeout: timeout)
+        let spawn = DesktopError.from(
+            .errorReply(name: "org.freedesktop.DBus.Error.Spawn.ChildExited", message: "Process exited with status 1"),
+            timeout: timeout)
         #expect(spawn.code == .noServer)
         #expect(spawn.isRetryable)
-        #expect(spawn.message == "The session bus could not start a notification server (org.freedesktop.DBus.Error.Spawn.ChildExited: Process exited with status 1); check the service that provides org.freedesktop.Notifications.")
+        #expect(
+            spawn.message
+                == "The session bus could not start a notification server (org.freedesktop.DBus.Error.Spawn.ChildExited: Process exited with status 1); check the service that provides org.freedesktop.Notifications."
+        )
 
-        let late = DesktopError.from(.errorReply(name: "org.freedesktop.DBus.Error.NoReply", message: "Method call timed out"), timeout: timeout)
+        let late = DesktopError.from(
+            .errorReply(name: "org.freedesktop.DBus.Error.NoReply", message: "Method call timed out"), timeout: timeout)
         #expect(late.code == .timeout)
         #expect(late.message == "The notification server did not answer within 10 seconds.")
 
         #expect(DesktopError.from(.disconnected, timeout: timeout).code == .connectionLost)
-        #expect(DesktopError.from(.failed(what: "Could not send the D-Bus call", errno: ENOTCONN), timeout: timeout).code == .connectionLost)
+        #expect(
+            DesktopError.from(.failed(what: "Could not send the D-Bus call", errno: ENOTCONN), timeout: timeout).code
+                == .connectionLost)
 
-        let refused = DesktopError.from(.errorReply(name: "org.freedesktop.DBus.Error.InvalidArgs", message: "Bad hint."), timeout: timeout)
+        let refused = DesktopError.from(
+            .errorReply(name: "org.freedesktop.DBus.Error.InvalidArgs", message: "Bad hint."), timeout: timeout)
         #expect(refused.code == .rejected)
         #expect(!refused.isRetryable)
-        #expect(refused.message == "The notification server refused the notification (org.freedesktop.DBus.Error.InvalidArgs: Bad hint); check that it implements the freedesktop notification specification.")
+        #expect(
+            refused.message
+                == "The notification server refused the notification (org.freedesktop.DBus.Error.InvalidArgs: Bad hint); check that it implements the freedesktop notification specification."
+        )
 
-        let built = DesktopError.from(.failed(what: "Could not add a string to the D-Bus message", errno: EINVAL), timeout: timeout)
+        let built = DesktopError.from(
+            .failed(what: "Could not add a string to the D-Bus message", errno: EINVAL), timeout: timeout)
         #expect(built.code == .invalidMessage)
         #expect(built.message == "Could not add a string to the D-Bus message: Invalid argument.")
     }

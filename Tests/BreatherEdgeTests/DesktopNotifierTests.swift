@@ -1,8 +1,9 @@
 import BreatherCore
-@testable import BreatherSystemd
 import Foundation
 import Glibc
 import Testing
+
+@testable import BreatherSystemd
 
 /// The notifier against a real `dbus-daemon` and python3-dbusmock's notification server.
 /// Serialized: each test points the process's `DBUS_SESSION_BUS_ADDRESS` at its own bus.
@@ -34,14 +35,18 @@ final class DesktopNotifierTests {
         return bus
     }
 
-    private func show(_ notification: DesktopNotification, with notifier: DesktopNotifier) async throws -> Result<ShownNotification, DesktopError> {
+    private func show(_ notification: DesktopNotification, with notifier: DesktopNotifier) async throws -> Result<
+        ShownNotification, DesktopError
+    > {
         let answer = TestSignal<Result<ShownNotification, DesktopError>>()
         notifier.notify(notification) { answer.fulfill($0) }
         return try #require(await answer.value(within: .seconds(20)), "notify never completed")
     }
 
     /// `show`, for the id alone.
-    private func send(_ notification: DesktopNotification, with notifier: DesktopNotifier) async throws -> Result<UInt32, DesktopError> {
+    private func send(_ notification: DesktopNotification, with notifier: DesktopNotifier) async throws -> Result<
+        UInt32, DesktopError
+    > {
         try await show(notification, with: notifier).map(\.id)
     }
 
@@ -72,10 +77,11 @@ final class DesktopNotifierTests {
         #expect(try await send(replacement, with: notifier).get() == id)
 
         #expect(bus.calls("GetCapabilities").count == 1)  // asked once per connection
-        #expect(bus.calls("Notify") == [
-            #"Notify "Breather" 0 "appointment-soon" "Check in soon" "5 minutes until you promised to check in with Alex." ["back", "I'm back", "extend", "15 more minutes"] {"urgency": 2} 0"#,
-            #"Notify "Breather" 1 "appointment-soon" "Time to check in" "5 minutes until you promised to check in with Alex." [] {"urgency": 1} -1"#,
-        ])
+        #expect(
+            bus.calls("Notify") == [
+                #"Notify "Breather" 0 "appointment-soon" "Check in soon" "5 minutes until you promised to check in with Alex." ["back", "I'm back", "extend", "15 more minutes"] {"urgency": 2} 0"#,
+                #"Notify "Breather" 1 "appointment-soon" "Time to check in" "5 minutes until you promised to check in with Alex." [] {"urgency": 1} -1"#,
+            ])
     }
 
     @Test func buttonsAreLeftOutWhenTheServerDoesNotShowThem() async throws {
@@ -86,9 +92,10 @@ final class DesktopNotifierTests {
         let id = try await send(notification, with: notifier).get()
         #expect(id == 1)
         #expect(notifier.supportsActions == false)
-        #expect(bus.calls("Notify") == [
-            #"Notify "Breather" 0 "appointment-soon" "Check in soon" "5 minutes until you promised to check in with Alex." [] {"urgency": 0} 0"#,
-        ])
+        #expect(
+            bus.calls("Notify") == [
+                #"Notify "Breather" 0 "appointment-soon" "Check in soon" "5 minutes until you promised to check in with Alex." [] {"urgency": 0} 0"#
+            ])
     }
 
     @Test func pressingAButtonAndClosingReachTheHandlers() async throws {
@@ -105,8 +112,10 @@ final class DesktopNotifierTests {
         #expect(press.1 == "back")
 
         // The template's CloseNotification emits NotificationClosed(id, 1).
-        try await bus.busctl(["call", "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
-                              "org.freedesktop.Notifications", "CloseNotification", "i", String(id)])
+        try await bus.busctl([
+            "call", "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+            "org.freedesktop.Notifications", "CloseNotification", "i", String(id),
+        ])
         let close = try #require(await closed.value(within: .seconds(10)), "no NotificationClosed reached the handler")
         #expect(close.0 == id)
         #expect(close.1 == 1)
@@ -118,9 +127,13 @@ final class DesktopNotifierTests {
         setenv("DBUS_SESSION_BUS_ADDRESS", bus.address, 1)
         let notifier = DesktopNotifier()
 
-        let missing = await #expect(throws: DesktopError.self) { try await self.send(Self.reminder, with: notifier).get() }
+        let missing = await #expect(throws: DesktopError.self) {
+            try await self.send(Self.reminder, with: notifier).get()
+        }
         #expect(missing?.code == .noServer)
-        #expect(missing?.message == "No notification server is running on the session bus (org.freedesktop.Notifications is not there).")
+        #expect(
+            missing?.message
+                == "No notification server is running on the session bus (org.freedesktop.Notifications is not there).")
         #expect(missing?.isRetryable == true)
         #expect(notifier.supportsActions == nil)
 
@@ -135,9 +148,14 @@ final class DesktopNotifierTests {
         setenv("DBUS_SESSION_BUS_ADDRESS", bus.address, 1)  // nothing listens there yet
         let notifier = DesktopNotifier()
 
-        let error = await #expect(throws: DesktopError.self) { try await self.send(Self.reminder, with: notifier).get() }
+        let error = await #expect(throws: DesktopError.self) {
+            try await self.send(Self.reminder, with: notifier).get()
+        }
         #expect(error?.code == .noSessionBus)
-        #expect(error?.message == "Could not connect to the session bus at DBUS_SESSION_BUS_ADDRESS=\(bus.address): No such file or directory.")
+        #expect(
+            error?.message
+                == "Could not connect to the session bus at DBUS_SESSION_BUS_ADDRESS=\(bus.address): No such file or directory."
+        )
         #expect(error?.isRetryable == true)
 
         try await bus.startBus()
@@ -152,9 +170,14 @@ final class DesktopNotifierTests {
         defer { Self.restore("XDG_RUNTIME_DIR", savedRuntimeDirectory) }
         let notifier = DesktopNotifier()
 
-        let error = await #expect(throws: DesktopError.self) { try await self.send(Self.reminder, with: notifier).get() }
+        let error = await #expect(throws: DesktopError.self) {
+            try await self.send(Self.reminder, with: notifier).get()
+        }
         #expect(error?.code == .noSessionBus)
-        #expect(error?.message == "There is no session bus: DBUS_SESSION_BUS_ADDRESS is unset and \(folder.directory)/bus ($XDG_RUNTIME_DIR/bus) does not exist.")
+        #expect(
+            error?.message
+                == "There is no session bus: DBUS_SESSION_BUS_ADDRESS is unset and \(folder.directory)/bus ($XDG_RUNTIME_DIR/bus) does not exist."
+        )
     }
 
     @Test func aRestartedBusAndServerAreReconnected() async throws {
@@ -174,7 +197,9 @@ final class DesktopNotifierTests {
         #expect(try await send(again, with: notifier).get() == 1)
         #expect(notifier.supportsActions == false)  // asked again on the new connection
         #expect(bus.calls("Notify").count == 1)  // the new mock's log
-        #expect(bus.calls("Notify").first?.contains(#""After the restart" "5 minutes until you promised to check in with Alex." []"#) == true)
+        #expect(
+            bus.calls("Notify").first?.contains(
+                #""After the restart" "5 minutes until you promised to check in with Alex." []"#) == true)
 
         // The signal subscriptions came back with the connection.
         try await bus.emit("ActionInvoked", signature: "us", ["u", "1", "s", "default"])
@@ -187,11 +212,15 @@ final class DesktopNotifierTests {
         notification.body = "I love you <3 Taking 10 minutes -> back at 09:30. Sam & Alex"
         let markup = try await runningServer(capabilities: ["actions", "body", "body-markup"])
         _ = try await send(notification, with: DesktopNotifier()).get()
-        #expect(markup.calls("Notify").first?.contains(#""I love you &lt;3 Taking 10 minutes -&gt; back at 09:30. Sam &amp; Alex""#) == true)
+        #expect(
+            markup.calls("Notify").first?.contains(
+                #""I love you &lt;3 Taking 10 minutes -&gt; back at 09:30. Sam &amp; Alex""#) == true)
 
         let plain = try await runningServer(capabilities: ["actions", "body"])
         _ = try await send(notification, with: DesktopNotifier()).get()
-        #expect(plain.calls("Notify").first?.contains(#""I love you <3 Taking 10 minutes -> back at 09:30. Sam & Alex""#) == true)
+        #expect(
+            plain.calls("Notify").first?.contains(#""I love you <3 Taking 10 minutes -> back at 09:30. Sam & Alex""#)
+                == true)
     }
 
     @Test func aRestartedServersIdsAreNeitherReplacedNorClosed() async throws {
@@ -203,9 +232,11 @@ final class DesktopNotifierTests {
         // notification gets id 1.
         bus.stopMock()
         try await bus.startMock(capabilities: ["actions"])
-        try await bus.busctl(["call", "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
-                              "org.freedesktop.Notifications", "Notify", "susssasa{sv}i",
-                              "other-app", "0", "", "Download finished", "file.iso", "0", "0", "5000"])
+        try await bus.busctl([
+            "call", "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+            "org.freedesktop.Notifications", "Notify", "susssasa{sv}i",
+            "other-app", "0", "", "Download finished", "file.iso", "0", "0", "5000",
+        ])
         var next = Self.reminder
         next.replaces = before
         let after = try await show(next, with: notifier).get()
@@ -215,7 +246,9 @@ final class DesktopNotifierTests {
         _ = try await show(Self.reminder, with: notifier).get()
         let notifies = bus.calls("Notify")
         #expect(notifies.count == 3)
-        #expect(notifies.dropFirst().allSatisfy { $0.hasPrefix(#"Notify "Breather" 0 "#) }, "a restarted server's id was replaced: \(notifies)")
+        #expect(
+            notifies.dropFirst().allSatisfy { $0.hasPrefix(#"Notify "Breather" 0 "#) },
+            "a restarted server's id was replaced: \(notifies)")
         #expect(bus.calls("CloseNotification").isEmpty, "another program's notification was closed")
 
         // Its own notification, from the server now running, is closed.
@@ -228,13 +261,17 @@ final class DesktopNotifierTests {
     @Test func aServerThatDoesNotAnswerTimesOut() async throws {
         let bus = try await runningServer()
         // Replace Notify with one that answers too late.
-        try await bus.busctl(["call", "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
-                              "org.freedesktop.DBus.Mock", "AddMethod", "sssss", "", "Notify", "susssasa{sv}i", "u",
-                              "import time; time.sleep(2); ret = 7"])
+        try await bus.busctl([
+            "call", "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+            "org.freedesktop.DBus.Mock", "AddMethod", "sssss", "", "Notify", "susssasa{sv}i", "u",
+            "import time; time.sleep(2); ret = 7",
+        ])
         let notifier = DesktopNotifier(timeout: .milliseconds(500))
         let clock = ContinuousClock()
         let start = clock.now
-        let error = await #expect(throws: DesktopError.self) { try await self.send(Self.reminder, with: notifier).get() }
+        let error = await #expect(throws: DesktopError.self) {
+            try await self.send(Self.reminder, with: notifier).get()
+        }
         #expect(clock.now - start < .seconds(2))
         #expect(error?.code == .timeout)
         #expect(error?.message == "The notification server did not answer within 0.5 seconds.")
@@ -245,9 +282,11 @@ final class DesktopNotifierTests {
         let bus = try await runningServer()
         // A server that takes its time, so the answer cannot beat the drop (under a sanitizer
         // everything is slower, and a quick server sometimes did).
-        try await bus.busctl(["call", "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
-                              "org.freedesktop.DBus.Mock", "AddMethod", "sssss", "", "Notify", "susssasa{sv}i", "u",
-                              "import time; time.sleep(2); ret = 7"])
+        try await bus.busctl([
+            "call", "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+            "org.freedesktop.DBus.Mock", "AddMethod", "sssss", "", "Notify", "susssasa{sv}i", "u",
+            "import time; time.sleep(2); ret = 7",
+        ])
         let answer = TestSignal<Result<ShownNotification, DesktopError>>()
         do {
             let notifier = DesktopNotifier()

@@ -1,5 +1,5 @@
-import Foundation
 import BreatherCore
+import Foundation
 import Glibc
 import Synchronization
 
@@ -15,7 +15,8 @@ final class DesktopTestBus {
     /// Whether this machine can run these tests.
     static var isAvailable: Bool {
         [dbusDaemon, busctlPath, python].allSatisfy { (path: String) in access(path, X_OK) == 0 }
-            && FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/dbusmock/templates/notification_daemon.py")
+            && FileManager.default.fileExists(
+                atPath: "/usr/lib/python3/dist-packages/dbusmock/templates/notification_daemon.py")
     }
 
     let directory: String
@@ -99,8 +100,10 @@ final class DesktopTestBus {
         // serves no call until both are done.
         try await Self.waitUntil("the mock owns org.freedesktop.Notifications", within: .seconds(20)) {
             guard process.isRunning else { return true }  // reported below
-            let answer = try? await self.busctl(["call", "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                                 "org.freedesktop.DBus", "NameHasOwner", "s", "org.freedesktop.Notifications"])
+            let answer = try? await self.busctl([
+                "call", "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                "org.freedesktop.DBus", "NameHasOwner", "s", "org.freedesktop.Notifications",
+            ])
             return answer?.trimmingCharacters(in: .whitespacesAndNewlines) == "b true"
         }
         guard process.isRunning else {
@@ -136,14 +139,19 @@ final class DesktopTestBus {
 
     /// Has the mock emit a signal of its interface, as a notification server would.
     func emit(_ signal: String, signature: String, _ arguments: [String]) async throws {
-        try await busctl(["call", "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
-                          "org.freedesktop.DBus.Mock", "EmitSignal", "sssav", "", signal, signature,
-                          String(arguments.count / 2)] + arguments)
+        try await busctl(
+            [
+                "call", "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+                "org.freedesktop.DBus.Mock", "EmitSignal", "sssav", "", signal, signature,
+                String(arguments.count / 2),
+            ] + arguments)
     }
 
     // MARK: - Processes and waiting
 
-    static func run(_ executable: String, _ arguments: [String], within limit: Duration = .seconds(10)) async throws -> String {
+    static func run(_ executable: String, _ arguments: [String], within limit: Duration = .seconds(10)) async throws
+        -> String
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -233,7 +241,8 @@ final class TestSignal<Value: Sendable>: Sendable {
                 continuation.resume(returning: ready)
                 return
             }
-            let nanoseconds = Int(limit.components.seconds) * 1_000_000_000 + Int(limit.components.attoseconds / 1_000_000_000)
+            let nanoseconds =
+                Int(limit.components.seconds) * 1_000_000_000 + Int(limit.components.attoseconds / 1_000_000_000)
             DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) {
                 let expired = self.state.withLock { state in
                     defer { state.waiter = nil }

@@ -1,8 +1,9 @@
 import BreatherCore
-@testable import BreatherSystemd
 import Glibc
 import Logging
 import Testing
+
+@testable import BreatherSystemd
 
 struct SystemdWrapperTests {
     @Test func aJournalFieldWithABadNameIsRefusedBeforeSending() {
@@ -30,7 +31,10 @@ struct SystemdWrapperTests {
             identifier: "breatherd", level: .warning, message: "Delivery failed\nretrying",
             fields: [(key: "channel", value: "alex"), (key: "error", value: "Timeout was reached (curl error 28).")]
         ).standardErrorLine
-        #expect(line == #"breatherd[warning]: Delivery failed\nretrying channel=alex error="Timeout was reached (curl error 28).""# + "\n")
+        #expect(
+            line
+                == #"breatherd[warning]: Delivery failed\nretrying channel=alex error="Timeout was reached (curl error 28).""#
+                + "\n")
     }
 
     @Test func handlerMetadataIsAValueAndCallMetadataWins() {

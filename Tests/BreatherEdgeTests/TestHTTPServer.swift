@@ -16,7 +16,9 @@ final class TestHTTPServer: Sendable {
         var body: [UInt8]
         var requestLine: String { String(head.split(separator: "\r\n", omittingEmptySubsequences: false)[0]) }
         /// The request target without its query string.
-        var path: String { String(requestLine.split(separator: " ")[1].split(separator: "?", omittingEmptySubsequences: false)[0]) }
+        var path: String {
+            String(requestLine.split(separator: " ")[1].split(separator: "?", omittingEmptySubsequences: false)[0])
+        }
         var headerLines: [String] { Array(head.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }) }
     }
 
@@ -64,7 +66,7 @@ final class TestHTTPServer: Sendable {
             return state.heldConnections
         }
         shutdown(listener, Int32(SHUT_RDWR))
-        held.forEach { _ = close($0) }
+        for fd in held { _ = close(fd) }
     }
 
     private func acceptLoop() {
@@ -90,7 +92,7 @@ final class TestHTTPServer: Sendable {
             state.waiters.removeAll { $0.path == request.path }
             return matching
         }
-        ready.forEach { $0.resume(returning: request) }
+        for waiter in ready { waiter.resume(returning: request) }
 
         switch routes[request.path] ?? .respond(status: 404) {
         case .hang:
@@ -99,7 +101,7 @@ final class TestHTTPServer: Sendable {
                 return !state.stopped
             }
             if !keep { close(connection) }
-        case let .respond(status, headers, body):
+        case .respond(let status, let headers, let body):
             var head = "HTTP/1.1 \(status) Test\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n"
             for header in headers { head += header + "\r\n" }
             let bytes = Array((head + "\r\n" + body).utf8)
@@ -122,14 +124,16 @@ final class TestHTTPServer: Sendable {
             if headEnd == nil, let end = firstRange(of: separator, in: data) {
                 headEnd = end
                 let head = String(decoding: data[0..<end], as: UTF8.self)
-                let length = head.components(separatedBy: "\r\n")
+                let length =
+                    head.components(separatedBy: "\r\n")
                     .first { $0.lowercased().hasPrefix("content-length:") }
                     .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
                 wanted = end + separator.count + length
             }
         }
         guard let end = headEnd else { return nil }
-        return Received(head: String(decoding: data[0..<end], as: UTF8.self), body: Array(data[(end + separator.count)...]))
+        return Received(
+            head: String(decoding: data[0..<end], as: UTF8.self), body: Array(data[(end + separator.count)...]))
     }
 
     private static func firstRange(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
@@ -146,7 +150,9 @@ final class TestHTTPServer: Sendable {
         address.sin_port = 0
         address.sin_addr = in_addr(s_addr: inet_addr("127.0.0.1"))
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, Glibc.listen(fd, 16) == 0 else { throw POSIXError(.init(rawValue: errno)!) }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)

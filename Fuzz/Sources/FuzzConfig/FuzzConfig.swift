@@ -1,6 +1,6 @@
 import BreatherCore
-import FuzzDriver
 import Foundation
+import FuzzDriver
 
 /// breather.toml and a plan may hold anything a person (or an editor's crash) wrote. The
 /// input is split at its first NUL byte: before it breather.toml, after it one plan.

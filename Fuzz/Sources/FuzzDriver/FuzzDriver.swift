@@ -3,6 +3,8 @@
 /// SwiftPM links every executable with its entry point renamed to `<Target>_main`, which
 /// takes the place of libFuzzer's own `main`; each target defines that entry and hands over
 /// to `LLVMFuzzerRunDriver`, libFuzzer's documented way in for programs with their own main.
+// swift-format-ignore: AlwaysUseLowerCamelCase
+// libFuzzer's own name for it.
 @_silgen_name("LLVMFuzzerRunDriver")
 private func LLVMFuzzerRunDriver(
     _ argc: UnsafeMutablePointer<CInt>,
@@ -12,7 +14,9 @@ private func LLVMFuzzerRunDriver(
 
 nonisolated(unsafe) private var body: ([UInt8]) -> Void = { _ in }
 
-public func runFuzzer(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ test: @escaping ([UInt8]) -> Void) -> CInt {
+public func runFuzzer(
+    _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ test: @escaping ([UInt8]) -> Void
+) -> CInt {
     body = test
     var count = argc
     var vector = argv
@@ -23,6 +27,7 @@ public func runFuzzer(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePo
 }
 
 /// libFuzzer's runtime refers to this symbol even when the driver is given a callback.
+// swift-format-ignore: AlwaysUseLowerCamelCase
 @_cdecl("LLVMFuzzerTestOneInput")
 public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     body(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])

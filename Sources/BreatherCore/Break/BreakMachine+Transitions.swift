@@ -17,7 +17,8 @@ extension BreakMachine {
             let outcome: HistoryRecord.Outcome = command == .back ? .back : .cancelled
             let effects = outcome == .back ? try back(now: now) : try cancel(now: now)
             let ended = before.map { EndedBreak(break: $0, endedAt: now.wholeMilliseconds, outcome: outcome) }
-            transition = Transition(effects, closeNotification: before?.shownNotification, outcome: ended.map(CommandOutcome.ended))
+            transition = Transition(
+                effects, closeNotification: before?.shownNotification, outcome: ended.map(CommandOutcome.ended))
         }
         hold(transition)
         return transition
@@ -46,7 +47,8 @@ extension BreakMachine {
                 close = shown
             }
         }
-        let transition = Transition(finished(deliveryId: deliveryId, result: result, now: now, jitter: jitter), closeNotification: close)
+        let transition = Transition(
+            finished(deliveryId: deliveryId, result: result, now: now, jitter: jitter), closeNotification: close)
         hold(transition)
         return transition
     }

@@ -25,11 +25,14 @@ public struct BreakMachine: Sendable {
 
     // MARK: Commands
 
-    public mutating func start(plan: Plan, duration: Span?, note: String?, now rawNow: Date, breakId: String) throws(ControlError) -> [Effect] {
+    public mutating func start(plan: Plan, duration: Span?, note: String?, now rawNow: Date, breakId: String)
+        throws(ControlError) -> [Effect]
+    {
         if let running = state.activeBreak {
             throw ControlError(
                 code: .breakRunning,
-                message: "A break is already running (plan \"\(running.plan.name)\", check-in at \(values.clockTime(running.checkinAt))); end it with `breather back` or `breather cancel` first."
+                message:
+                    "A break is already running (plan \"\(running.plan.name)\", check-in at \(values.clockTime(running.checkinAt))); end it with `breather back` or `breather cancel` first."
             )
         }
         let now = rawNow.wholeMilliseconds
@@ -39,9 +42,20 @@ public struct BreakMachine: Sendable {
             startedAt: now, checkinAt: now.addingTimeInterval(Double(length.seconds)), note: note
         )
         state.activeBreak = brk
-        var effects: [Effect] = [.log(LogEntry(.notice, "Break started with plan \(plan.name); check-in promised at \(Timestamp.format(brk.checkinAt)).", fields: LogEntry.fields(of: brk).merging(["event": "start"]) { $1 }))]
+        var effects: [Effect] = [
+            .log(
+                LogEntry(
+                    .notice,
+                    "Break started with plan \(plan.name); check-in promised at \(Timestamp.format(brk.checkinAt)).",
+                    fields: LogEntry.fields(of: brk).merging(["event": "start"]) { $1 }))
+        ]
         for reminder in brk.reminders where reminder.status == .skipped {
-            effects.append(.log(LogEntry(.info, "Reminder \(plan.reminders[reminder.index].offset.offsetDescription) falls before the break began and is skipped.", fields: LogEntry.fields(of: brk).merging(["event": "reminder"]) { $1 })))
+            effects.append(
+                .log(
+                    LogEntry(
+                        .info,
+                        "Reminder \(plan.reminders[reminder.index].offset.offsetDescription) falls before the break began and is skipped.",
+                        fields: LogEntry.fields(of: brk).merging(["event": "reminder"]) { $1 })))
         }
         if let announce = plan.announce {
             enqueue(announce, event: .announce, for: brk, tag: "announce", now: now)
@@ -72,10 +86,16 @@ public struct BreakMachine: Sendable {
         }
         // A reminder that goes out again under the new time supersedes its unsent copy.
         state.outbox.removeAll { delivery in
-            delivery.breakId == brk.id && delivery.reminderIndex.map(renewed.contains) == true && !inFlight.contains(delivery.id)
+            delivery.breakId == brk.id && delivery.reminderIndex.map(renewed.contains) == true
+                && !inFlight.contains(delivery.id)
         }
         state.activeBreak = brk
-        var effects: [Effect] = [.log(LogEntry(.notice, "Check-in moved by \(span) to \(Timestamp.format(brk.checkinAt)).", fields: LogEntry.fields(of: brk).merging(["event": "extend"]) { $1 }))]
+        var effects: [Effect] = [
+            .log(
+                LogEntry(
+                    .notice, "Check-in moved by \(span) to \(Timestamp.format(brk.checkinAt)).",
+                    fields: LogEntry.fields(of: brk).merging(["event": "extend"]) { $1 }))
+        ]
         if let message = brk.plan.extend {
             enqueue(message, event: .extend, for: brk, tag: "extend\(brk.extensions)", now: now)
         }
@@ -94,15 +114,26 @@ public struct BreakMachine: Sendable {
         let horizon = now.addingTimeInterval(lead)
         if var brk = state.activeBreak {
             let due = brk.reminders.indices
-                .filter { brk.reminders[$0].status == .pending && brk.dueDate(ofReminder: brk.reminders[$0].index) <= horizon }
-                .sorted { brk.dueDate(ofReminder: brk.reminders[$0].index) < brk.dueDate(ofReminder: brk.reminders[$1].index) }
+                .filter {
+                    brk.reminders[$0].status == .pending && brk.dueDate(ofReminder: brk.reminders[$0].index) <= horizon
+                }
+                .sorted {
+                    brk.dueDate(ofReminder: brk.reminders[$0].index) < brk.dueDate(ofReminder: brk.reminders[$1].index)
+                }
             for position in due {
                 let index = brk.reminders[position].index
                 let reminder = brk.plan.reminders[index]
                 let dueAt = brk.dueDate(ofReminder: index)
                 if reminder.offset.seconds < 0, now >= brk.checkinAt {
                     brk.reminders[position].status = .dropped
-                    effects.append(.log(LogEntry(.warning, "Reminder \(reminder.offset.offsetDescription) was not sent by the check-in time and is dropped, since it would now mislead.", fields: LogEntry.fields(of: brk).merging(["event": "reminder", "offset_seconds": String(reminder.offset.seconds)]) { $1 })))
+                    effects.append(
+                        .log(
+                            LogEntry(
+                                .warning,
+                                "Reminder \(reminder.offset.offsetDescription) was not sent by the check-in time and is dropped, since it would now mislead.",
+                                fields: LogEntry.fields(of: brk).merging([
+                                    "event": "reminder", "offset_seconds": String(reminder.offset.seconds),
+                                ]) { $1 })))
                     continue
                 }
                 brk.reminders[position].status = .sent
@@ -185,7 +216,9 @@ public struct BreakMachine: Sendable {
     }
 
     /// Records the result of an attempt started by an `.attempt` effect.
-    public mutating func finished(deliveryId: String, result: AttemptResult, now rawNow: Date, jitter: Double) -> [Effect] {
+    public mutating func finished(deliveryId: String, result: AttemptResult, now rawNow: Date, jitter: Double)
+        -> [Effect]
+    {
         let now = rawNow.wholeMilliseconds
         inFlight.remove(deliveryId)
         guard let position = state.outbox.firstIndex(where: { $0.id == deliveryId }) else {
@@ -199,34 +232,69 @@ public struct BreakMachine: Sendable {
         case .delivered(let detail):
             state.outbox.remove(at: position)
             fields["late_seconds"] = String(format: "%.3f", now.timeIntervalSince(delivery.dueAt))
-            return [.log(LogEntry(.info, "Delivered \(delivery.event.rawValue) to \(delivery.channel) (\(detail)).", fields: fields))]
+            return [
+                .log(
+                    LogEntry(
+                        .info, "Delivered \(delivery.event.rawValue) to \(delivery.channel) (\(detail)).",
+                        fields: fields))
+            ]
         case .failed(let reason, let retryable, let retryAfter):
             delivery.lastError = reason
             if delivery.event == .reminder, delivery.breakId != state.activeBreak?.id {
                 state.outbox.remove(at: position)
-                return [.log(LogEntry(.info, "Dropped a reminder to \(delivery.channel) after a failed attempt: the break has ended. \(reason)", fields: fields))]
+                return [
+                    .log(
+                        LogEntry(
+                            .info,
+                            "Dropped a reminder to \(delivery.channel) after a failed attempt: the break has ended. \(reason)",
+                            fields: fields))
+                ]
             }
             // A copy that was on its way when `extend` renewed its reminder: the renewed one
             // speaks of the new check-in, and this one would say the old time.
             if delivery.event == .reminder, let brk = state.activeBreak, let index = delivery.reminderIndex,
-               let round = delivery.reminderRound, let current = brk.reminders.first(where: { $0.index == index }),
-               current.status == .pending || current.sentCount > round {
+                let round = delivery.reminderRound, let current = brk.reminders.first(where: { $0.index == index }),
+                current.status == .pending || current.sentCount > round
+            {
                 state.outbox.remove(at: position)
-                return [.log(LogEntry(.info, "Dropped a reminder to \(delivery.channel) after a failed attempt: the check-in has moved and the reminder goes out again for the new time. \(reason)", fields: fields))]
+                return [
+                    .log(
+                        LogEntry(
+                            .info,
+                            "Dropped a reminder to \(delivery.channel) after a failed attempt: the check-in has moved and the reminder goes out again for the new time. \(reason)",
+                            fields: fields))
+                ]
             }
             guard retryable else {
                 state.outbox.remove(at: position)
-                return [.log(LogEntry(.error, "Gave up on \(delivery.event.rawValue) to \(delivery.channel): \(reason)", fields: fields))]
+                return [
+                    .log(
+                        LogEntry(
+                            .error, "Gave up on \(delivery.event.rawValue) to \(delivery.channel): \(reason)",
+                            fields: fields))
+                ]
             }
             let delay = RetryPolicy.delay(afterFailures: delivery.attempts, retryAfter: retryAfter, jitter: jitter)
             let next = now.addingTimeInterval(delay)
             guard next <= delivery.expiresAt else {
                 state.outbox.remove(at: position)
-                return [.log(LogEntry(.error, "Gave up on \(delivery.event.rawValue) to \(delivery.channel) after \(delivery.attempts) attempts, as its retry window has closed: \(reason)", fields: fields))]
+                return [
+                    .log(
+                        LogEntry(
+                            .error,
+                            "Gave up on \(delivery.event.rawValue) to \(delivery.channel) after \(delivery.attempts) attempts, as its retry window has closed: \(reason)",
+                            fields: fields))
+                ]
             }
             delivery.nextAttemptAt = next.wholeMilliseconds
             state.outbox[position] = delivery
-            return [.log(LogEntry(.warning, "Attempt \(delivery.attempts) of \(delivery.event.rawValue) to \(delivery.channel) failed; trying again in \(String(format: "%.1f", delay)) s: \(reason)", fields: fields))]
+            return [
+                .log(
+                    LogEntry(
+                        .warning,
+                        "Attempt \(delivery.attempts) of \(delivery.event.rawValue) to \(delivery.channel) failed; trying again in \(String(format: "%.1f", delay)) s: \(reason)",
+                        fields: fields))
+            ]
         }
     }
 
@@ -239,9 +307,19 @@ public struct BreakMachine: Sendable {
             if inFlight.contains(delivery.id) {
                 kept.append(delivery)
             } else if delivery.isBeforeReminder, let checkin = delivery.checkinAt, now >= checkin {
-                effects.append(.log(LogEntry(.warning, "Reminder \(Span(seconds: delivery.offsetSeconds ?? 0).offsetDescription) to \(delivery.channel) had not gone out by the check-in time and is dropped, since it would now mislead.", fields: LogEntry.fields(of: delivery))))
+                effects.append(
+                    .log(
+                        LogEntry(
+                            .warning,
+                            "Reminder \(Span(seconds: delivery.offsetSeconds ?? 0).offsetDescription) to \(delivery.channel) had not gone out by the check-in time and is dropped, since it would now mislead.",
+                            fields: LogEntry.fields(of: delivery))))
             } else if now > delivery.expiresAt {
-                effects.append(.log(LogEntry(.error, "Gave up on \(delivery.event.rawValue) to \(delivery.channel), as its retry window has closed.", fields: LogEntry.fields(of: delivery))))
+                effects.append(
+                    .log(
+                        LogEntry(
+                            .error,
+                            "Gave up on \(delivery.event.rawValue) to \(delivery.channel), as its retry window has closed.",
+                            fields: LogEntry.fields(of: delivery))))
             } else {
                 var delivery = delivery
                 if delivery.nextAttemptAt <= now {
@@ -265,11 +343,12 @@ public struct BreakMachine: Sendable {
     /// goes out late, and its text must say so (`{late}`, and `{minutes_left}` as of now).
     private func rerenderIfLate(_ delivery: inout Delivery, now: Date) {
         guard delivery.event == .reminder, delivery.attempts == 0, delivery.createdAt <= delivery.dueAt,
-              now.timeIntervalSince(delivery.dueAt) >= 1,
-              let brk = state.activeBreak, brk.id == delivery.breakId,
-              let index = delivery.reminderIndex, brk.plan.reminders.indices.contains(index)
+            now.timeIntervalSince(delivery.dueAt) >= 1,
+            let brk = state.activeBreak, brk.id == delivery.breakId,
+            let index = delivery.reminderIndex, brk.plan.reminders.indices.contains(index)
         else { return }
-        delivery.message = brk.plan.reminders[index].template.render(values.values(for: brk, due: delivery.dueAt, now: now))
+        delivery.message = brk.plan.reminders[index].template.render(
+            values.values(for: brk, due: delivery.dueAt, now: now))
         delivery.createdAt = now
     }
 
@@ -279,7 +358,11 @@ public struct BreakMachine: Sendable {
         let pending = brk.remindersToCome(now: now).count
         let event = outcome == .back ? "back" : "cancel"
         let dropped = pending == 1 ? "1 pending reminder is dropped" : "\(pending) pending reminders are dropped"
-        effects.append(.log(LogEntry(.notice, outcome == .back ? "Checked back in; \(dropped)." : "Break cancelled; \(dropped).", fields: LogEntry.fields(of: brk).merging(["event": event]) { $1 })))
+        effects.append(
+            .log(
+                LogEntry(
+                    .notice, outcome == .back ? "Checked back in; \(dropped)." : "Break cancelled; \(dropped).",
+                    fields: LogEntry.fields(of: brk).merging(["event": event]) { $1 })))
         // Reminders of an ended break would mislead ("still calming down" after coming back),
         // and so would a desktop notice of it, with buttons for a break that is over. One
         // being sent right now is left to finish: if it arrives, it is logged as delivered
@@ -287,9 +370,15 @@ public struct BreakMachine: Sendable {
         state.outbox.removeAll { delivery in
             guard delivery.breakId == brk.id, !inFlight.contains(delivery.id) else { return false }
             let onDesktop = settings.channels[delivery.channel]?.kind == .desktop
-            guard delivery.event == .reminder || (onDesktop && [.announce, .extend].contains(delivery.event)) else { return false }
+            guard delivery.event == .reminder || (onDesktop && [.announce, .extend].contains(delivery.event)) else {
+                return false
+            }
             let what = delivery.event == .reminder ? "reminder" : "\(delivery.event.rawValue) notification"
-            effects.append(.log(LogEntry(.info, "Dropped an unsent \(what) to \(delivery.channel): the break has ended.", fields: LogEntry.fields(of: delivery))))
+            effects.append(
+                .log(
+                    LogEntry(
+                        .info, "Dropped an unsent \(what) to \(delivery.channel): the break has ended.",
+                        fields: LogEntry.fields(of: delivery))))
             return true
         }
         state.activeBreak = nil
@@ -299,13 +388,16 @@ public struct BreakMachine: Sendable {
         // notification of its own, without buttons.
         if let message {
             // In `[back]`, `{late}` is how late the check-in itself was, on every attempt.
-            enqueue(message, event: outcome == .back ? .back : .cancel, for: brk, tag: event,
-                  lateSince: outcome == .back ? brk.checkinAt : nil, now: now)
+            enqueue(
+                message, event: outcome == .back ? .back : .cancel, for: brk, tag: event,
+                lateSince: outcome == .back ? brk.checkinAt : nil, now: now)
         }
-        effects.append(.recordHistory(HistoryRecord(
-            breakId: brk.id, plan: brk.plan.name, startedAt: brk.startedAt, promisedAt: brk.promisedAt,
-            checkinAt: brk.checkinAt, endedAt: now, outcome: outcome, extensions: brk.extensions, note: brk.note
-        )))
+        effects.append(
+            .recordHistory(
+                HistoryRecord(
+                    breakId: brk.id, plan: brk.plan.name, startedAt: brk.startedAt, promisedAt: brk.promisedAt,
+                    checkinAt: brk.checkinAt, endedAt: now, outcome: outcome, extensions: brk.extensions, note: brk.note
+                )))
         return effects + tick(now: now)
     }
 
@@ -330,7 +422,8 @@ public struct BreakMachine: Sendable {
             let window = settings.channels[channel]?.retryWindow ?? Channel.defaultRetryWindow
             var delivery = Delivery(
                 id: "\(brk.id)-\(tag)-\(channel)", event: event, channel: channel, breakId: brk.id, plan: brk.plan.name,
-                message: "", checkinAt: brk.checkinAt, dueAt: dueAt, offsetSeconds: offset, reminderIndex: reminderIndex,
+                message: "", checkinAt: brk.checkinAt, dueAt: dueAt, offsetSeconds: offset,
+                reminderIndex: reminderIndex,
                 createdAt: sendAt, expiresAt: sendAt.addingTimeInterval(Double(window.seconds)), nextAttemptAt: sendAt
             )
             delivery.reminderRound = round
@@ -342,7 +435,9 @@ public struct BreakMachine: Sendable {
     }
 
     private func noBreak(_ command: String) -> ControlError {
-        ControlError(code: .noBreak, message: "No break is running, so there is nothing to \(command == "back" ? "come back from" : command).")
+        ControlError(
+            code: .noBreak,
+            message: "No break is running, so there is nothing to \(command == "back" ? "come back from" : command).")
     }
 }
 

@@ -26,7 +26,8 @@ public enum ConfigLoader {
             planFiles: planFiles
         )
         settingsDiagnostics += references
-        var configuration = Configuration(settings: settings.parsed.settings, settingsDiagnostics: settingsDiagnostics, planFiles: planFiles)
+        var configuration = Configuration(
+            settings: settings.parsed.settings, settingsDiagnostics: settingsDiagnostics, planFiles: planFiles)
         configuration.referenceDiagnostics = references
         return configuration
     }
@@ -41,11 +42,18 @@ public enum ConfigLoader {
     private static func loadSettings(_ paths: Paths) -> LoadedSettings {
         let file = paths.settingsFile
         func failed(_ diagnostic: Diagnostic) -> LoadedSettings {
-            LoadedSettings(parsed: SettingsParser.Result(settings: Settings(), channelNames: [], diagnostics: [diagnostic]), defaultPlanLine: nil)
+            LoadedSettings(
+                parsed: SettingsParser.Result(settings: Settings(), channelNames: [], diagnostics: [diagnostic]),
+                defaultPlanLine: nil)
         }
         switch TOMLSource.load(file) {
         case .failure(.missing):
-            return failed(Diagnostic(file: file, line: nil, message: "there is no settings file here; run \"breather init\" to create one, or copy the example breather.toml from the config/ folder of Breather's sources."))
+            return failed(
+                Diagnostic(
+                    file: file, line: nil,
+                    message:
+                        "there is no settings file here; run \"breather init\" to create one, or copy the example breather.toml from the config/ folder of Breather's sources."
+                ))
         case .failure(.unusable(let diagnostic)):
             return failed(diagnostic)
         case .success(let source):
@@ -59,14 +67,17 @@ public enum ConfigLoader {
     /// The `*.toml` files of the plans folder, not hidden, sorted by name, as (stem, path).
     static func planPaths(in directory: String) -> [(name: String, path: String)] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
-        return entries
+        return
+            entries
             .filter { !$0.hasPrefix(".") && $0.hasSuffix(".toml") && $0.count > ".toml".count }
             .sorted()
             .map { (name: String($0.dropLast(".toml".count)), path: Paths.join(directory, $0)) }
     }
 
     /// One plan file, and the line of its code word (for the cross-file checks).
-    private static func loadPlan(name: String, path: String, channelNames: Set<String>) -> (Configuration.PlanFile, Int?) {
+    private static func loadPlan(name: String, path: String, channelNames: Set<String>) -> (
+        Configuration.PlanFile, Int?
+    ) {
         switch TOMLSource.load(path) {
         case .failure(.missing):
             let diagnostic = Diagnostic(file: path, line: nil, message: "the file disappeared while it was being read.")
@@ -75,7 +86,8 @@ public enum ConfigLoader {
             return (Configuration.PlanFile(name: name, path: path, plan: nil, diagnostics: [diagnostic]), nil)
         case .success(let source):
             let plan = PlanParser(name: name, channelNames: channelNames).parse(source.table, reader: source.reader)
-            let file = Configuration.PlanFile(name: name, path: path, plan: plan, diagnostics: source.reader.sortedDiagnostics)
+            let file = Configuration.PlanFile(
+                name: name, path: path, plan: plan, diagnostics: source.reader.sortedDiagnostics)
             return (file, source.reader.line(of: ["code_word"]))
         }
     }

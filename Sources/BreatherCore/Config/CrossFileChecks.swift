@@ -11,15 +11,18 @@ enum CrossFileChecks {
             let key = word.lowercased()
             let message: String
             if let other = names.first(where: { $0 != plan.name && $0.lowercased() == key }) {
-                message = "code_word \(TOMLKeyText.quoted(word)) is also the name of plan \(TOMLKeyText.display(other)); choose another word."
+                message =
+                    "code_word \(TOMLKeyText.quoted(word)) is also the name of plan \(TOMLKeyText.display(other)); choose another word."
             } else if let other = claimed[key] {
-                message = "code_word \(TOMLKeyText.quoted(word)) is already the code word of plan \(TOMLKeyText.display(other)); choose another word."
+                message =
+                    "code_word \(TOMLKeyText.quoted(word)) is already the code word of plan \(TOMLKeyText.display(other)); choose another word."
             } else {
                 claimed[key] = plan.name
                 continue
             }
             let line = index < codeWordLines.count ? codeWordLines[index] : nil
-            planFiles[index].diagnostics.append(Diagnostic(file: planFiles[index].path, line: line ?? 1, message: message))
+            planFiles[index].diagnostics.append(
+                Diagnostic(file: planFiles[index].path, line: line ?? 1, message: message))
             planFiles[index].plan = nil
         }
     }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Whether a config or plan file may be trusted: like ssh with its keys, Breather refuses a
@@ -14,11 +14,13 @@ enum FileTrust {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         if info.st_uid != owner && info.st_uid != 0 {
-            return "belongs to another user (uid \(info.st_uid)), so Breather will not use it; it must be yours, as it speaks in your name."
+            return
+                "belongs to another user (uid \(info.st_uid)), so Breather will not use it; it must be yours, as it speaks in your name."
         }
         let mode = info.st_mode & 0o777
         if mode & 0o022 != 0 {
-            return "may be changed by other users (mode \(String(mode, radix: 8))), so Breather will not use it; run `chmod go-w \(path)`."
+            return
+                "may be changed by other users (mode \(String(mode, radix: 8))), so Breather will not use it; run `chmod go-w \(path)`."
         }
         return nil
     }

@@ -39,18 +39,23 @@ struct PlanParser {
     private func codeWord(in root: TOMLTable, reader: TOMLDocumentReader) -> String? {
         guard let word = reader.string("code_word", in: root, at: [], like: "\"pineapple\"") else { return nil }
         if word.isEmpty {
-            reader.report(["code_word"], "code_word is empty; write one word, like code_word = \"pineapple\", or leave the line out.")
+            reader.report(
+                ["code_word"],
+                "code_word is empty; write one word, like code_word = \"pineapple\", or leave the line out.")
             return nil
         }
         if word.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
-            reader.report(["code_word"], "code_word \(TOMLKeyText.quoted(word)) must be one word without spaces, like \"pineapple\".")
+            reader.report(
+                ["code_word"],
+                "code_word \(TOMLKeyText.quoted(word)) must be one word without spaces, like \"pineapple\".")
             return nil
         }
         return word
     }
 
     private func reminders(in root: TOMLTable, reader: TOMLDocumentReader) -> [Plan.Reminder] {
-        guard let array = reader.array("reminder", in: root, at: [], expected: "a list of tables written [[reminder]]") else {
+        guard let array = reader.array("reminder", in: root, at: [], expected: "a list of tables written [[reminder]]")
+        else {
             return []
         }
         var reminders: [Plan.Reminder] = []
@@ -58,11 +63,14 @@ struct PlanParser {
             let path: TOMLKeyPath = ["reminder", .index(index)]
             let element = array[index]
             guard let table = element.table else {
-                reader.report(path, "each reminder must be a table written [[reminder]], not \(TOMLDocumentReader.describe(element)).")
+                reader.report(
+                    path,
+                    "each reminder must be a table written [[reminder]], not \(TOMLDocumentReader.describe(element)).")
                 continue
             }
             let offset = reader.offset("offset", in: table, at: path, missing: "offset = \"-5m\"")
-            let message = self.message(in: table, at: path, place: "[[reminder]]", extraKeys: ["offset"], reader: reader)
+            let message = self.message(
+                in: table, at: path, place: "[[reminder]]", extraKeys: ["offset"], reader: reader)
             if let offset, let message {
                 reminders.append(Plan.Reminder(offset: offset, to: message.to, template: message.template))
             }
@@ -71,7 +79,9 @@ struct PlanParser {
     }
 
     /// `to` and `message` of an event's table (and, for a reminder, its `offset`).
-    private func message(in table: TOMLTable, at path: TOMLKeyPath, place: String, extraKeys: [String] = [], reader: TOMLDocumentReader) -> Plan.Message? {
+    private func message(
+        in table: TOMLTable, at path: TOMLKeyPath, place: String, extraKeys: [String] = [], reader: TOMLDocumentReader
+    ) -> Plan.Message? {
         reader.checkKeys(of: table, at: path, allowed: extraKeys + ["to", "message"], place: place)
         let to = channels(in: table, at: path, reader: reader)
         let template = self.template(in: table, at: path, reader: reader)
@@ -82,7 +92,11 @@ struct PlanParser {
     private func channels(in table: TOMLTable, at tablePath: TOMLKeyPath, reader: TOMLDocumentReader) -> [String]? {
         let path = tablePath + ["to"]
         let display = path.displayName
-        guard let array = reader.array("to", in: table, at: tablePath, expected: "a list of channel names like [\"alex\"]", missing: "to = [\"alex\"]") else {
+        guard
+            let array = reader.array(
+                "to", in: table, at: tablePath, expected: "a list of channel names like [\"alex\"]",
+                missing: "to = [\"alex\"]")
+        else {
             return nil
         }
         guard array.count > 0 else {
@@ -95,15 +109,21 @@ struct PlanParser {
             let elementPath = path + [.index(index)]
             let element = array[index]
             guard let name = element.string else {
-                reader.report(elementPath, "\(display) must list channel names as strings, not \(TOMLDocumentReader.describe(element)).")
+                reader.report(
+                    elementPath,
+                    "\(display) must list channel names as strings, not \(TOMLDocumentReader.describe(element)).")
                 valid = false
                 continue
             }
             if !channelNames.contains(name) {
-                reader.report(elementPath, "\(display) names channel \(TOMLKeyText.quoted(name)), which breather.toml does not define; \(definedChannels).")
+                reader.report(
+                    elementPath,
+                    "\(display) names channel \(TOMLKeyText.quoted(name)), which breather.toml does not define; \(definedChannels)."
+                )
                 valid = false
             } else if names.contains(name) {
-                reader.report(elementPath, "\(display) names channel \(TOMLKeyText.quoted(name)) twice; list each channel once.")
+                reader.report(
+                    elementPath, "\(display) names channel \(TOMLKeyText.quoted(name)) twice; list each channel once.")
                 valid = false
             }
             names.append(name)
@@ -122,7 +142,10 @@ struct PlanParser {
     private func template(in table: TOMLTable, at tablePath: TOMLKeyPath, reader: TOMLDocumentReader) -> Template? {
         let path = tablePath + ["message"]
         let display = path.displayName
-        guard let text = reader.string("message", in: table, at: tablePath, missing: "message = \"{me} is back and ready to talk.\"") else {
+        guard
+            let text = reader.string(
+                "message", in: table, at: tablePath, missing: "message = \"{me} is back and ready to talk.\"")
+        else {
             return nil
         }
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -135,7 +158,10 @@ struct PlanParser {
             switch error.code {
             case .unknownVariable(let variable):
                 let known = Template.Variable.allCases.map { "{\($0.rawValue)}" }
-                reader.report(path, "\(display) uses the unknown template variable {\(variable)}; the known ones are \(TOMLDocumentReader.list(known, conjunction: "and")).")
+                reader.report(
+                    path,
+                    "\(display) uses the unknown template variable {\(variable)}; the known ones are \(TOMLDocumentReader.list(known, conjunction: "and"))."
+                )
             case .unclosedBrace:
                 reader.report(path, "\(display) has a '{' that is never closed; write '{{' for a literal brace.")
             case .strayClosingBrace:

@@ -5,7 +5,9 @@ public struct Settings: Hashable, Sendable, Codable {
     public var defaultPlan: String?
     public var channels: [String: Channel]
 
-    public init(me: String = "me", partner: String = "my partner", defaultPlan: String? = nil, channels: [String: Channel] = [:]) {
+    public init(
+        me: String = "me", partner: String = "my partner", defaultPlan: String? = nil, channels: [String: Channel] = [:]
+    ) {
         self.me = me
         self.partner = partner
         self.defaultPlan = defaultPlan

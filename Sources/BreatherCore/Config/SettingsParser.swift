@@ -27,7 +27,9 @@ struct SettingsParser {
         }
         if let plan = reader.string("default_plan", in: root, at: [], like: "\"cool-down\"") {
             if plan.isEmpty {
-                reader.report(["default_plan"], "default_plan is empty; name a plan, like default_plan = \"cool-down\", or leave the line out.")
+                reader.report(
+                    ["default_plan"],
+                    "default_plan is empty; name a plan, like default_plan = \"cool-down\", or leave the line out.")
             } else {
                 settings.defaultPlan = plan
             }
@@ -71,13 +73,17 @@ struct SettingsParser {
         switch Channel.Kind(rawValue: type) {
         case .desktop:
             let before = reader.diagnostics.count
-            reader.checkKeys(of: table, at: path, allowed: ["type"], place: "[\(display)]", allowedText: "a desktop channel has only type")
+            reader.checkKeys(
+                of: table, at: path, allowed: ["type"], place: "[\(display)]",
+                allowedText: "a desktop channel has only type")
             return reader.diagnostics.count == before ? Channel(name: name, kind: .desktop) : nil
         case .webhook:
             let webhook = WebhookParser(paths: paths).parse(table, at: path, reader: reader)
             return webhook.map { Channel(name: name, kind: .webhook, webhook: $0) }
         case nil:
-            reader.report(path + ["type"], "\(display).type \(TOMLKeyText.quoted(type)) is not a channel type; use \"desktop\" or \"webhook\".")
+            reader.report(
+                path + ["type"],
+                "\(display).type \(TOMLKeyText.quoted(type)) is not a channel type; use \"desktop\" or \"webhook\".")
             return nil
         }
     }

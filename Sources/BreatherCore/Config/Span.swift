@@ -47,9 +47,9 @@ public struct Span: Hashable, Sendable, Codable, Comparable, CustomStringConvert
                 continue
             }
             guard !digits.isEmpty,
-                  let index = units.firstIndex(where: { $0.0 == character }),
-                  index >= nextUnit,
-                  let number = Int(digits)
+                let index = units.firstIndex(where: { $0.0 == character }),
+                index >= nextUnit,
+                let number = Int(digits)
             else { return nil }
             total += number * units[index].1
             nextUnit = index + 1

@@ -51,7 +51,9 @@ final class TOMLDocumentReader {
 
     /// Reports every key of `table` that is not in `allowed`. `place` names the table in
     /// the message (`[announce]`); nil for the top level.
-    func checkKeys(of table: TOMLTable, at path: TOMLKeyPath, allowed: [String], place: String?, allowedText: String? = nil) {
+    func checkKeys(
+        of table: TOMLTable, at path: TOMLKeyPath, allowed: [String], place: String?, allowedText: String? = nil
+    ) {
         for key in table.keys where !allowed.contains(key) {
             let whereText = place.map { " in \($0)" } ?? ""
             let allowedList = allowedText ?? "the allowed keys are \(Self.list(allowed, conjunction: "and"))"
@@ -68,7 +70,9 @@ final class TOMLDocumentReader {
 
     /// A string, or nil. `missing` is an example line (`duration = "30m"`) for a required
     /// key; nil when the key is optional. `like` completes "must be a string …".
-    func string(_ key: String, in table: TOMLTable, at tablePath: TOMLKeyPath, missing: String? = nil, like: String? = nil) -> String? {
+    func string(
+        _ key: String, in table: TOMLTable, at tablePath: TOMLKeyPath, missing: String? = nil, like: String? = nil
+    ) -> String? {
         let path = tablePath + [.key(key)]
         guard let value = value(key, in: table) else {
             if let missing { reportMissing(path, example: missing) }
@@ -83,7 +87,9 @@ final class TOMLDocumentReader {
     }
 
     /// A table, or nil (reported when it is required or of the wrong type).
-    func table(_ key: String, in table: TOMLTable, at tablePath: TOMLKeyPath, expected: String, missing: String? = nil) -> TOMLTable? {
+    func table(_ key: String, in table: TOMLTable, at tablePath: TOMLKeyPath, expected: String, missing: String? = nil)
+        -> TOMLTable?
+    {
         let path = tablePath + [.key(key)]
         guard let value = value(key, in: table) else {
             if let missing { reportMissing(path, example: missing) }
@@ -97,7 +103,9 @@ final class TOMLDocumentReader {
     }
 
     /// An array, or nil (reported when it is required or of the wrong type).
-    func array(_ key: String, in table: TOMLTable, at tablePath: TOMLKeyPath, expected: String, missing: String? = nil) -> TOMLArray? {
+    func array(_ key: String, in table: TOMLTable, at tablePath: TOMLKeyPath, expected: String, missing: String? = nil)
+        -> TOMLArray?
+    {
         let path = tablePath + [.key(key)]
         guard let value = value(key, in: table) else {
             if let missing { reportMissing(path, example: missing) }
@@ -111,7 +119,9 @@ final class TOMLDocumentReader {
     }
 
     /// A positive duration such as `1h30m`; `fallback` when the key is absent.
-    func duration(_ key: String, in table: TOMLTable, at tablePath: TOMLKeyPath, missing: String? = nil, fallback: Span? = nil) -> Span? {
+    func duration(
+        _ key: String, in table: TOMLTable, at tablePath: TOMLKeyPath, missing: String? = nil, fallback: Span? = nil
+    ) -> Span? {
         let path = tablePath + [.key(key)]
         guard let text = string(key, in: table, at: tablePath, missing: missing, like: "\"30m\"") else {
             return value(key, in: table) == nil ? fallback : nil
@@ -120,7 +130,9 @@ final class TOMLDocumentReader {
         let name = path.displayName
         let shown = TOMLKeyText.quoted(text)
         if Span(offset: text) != nil {
-            report(path, "\(name) \(shown) must be longer than zero and carry no sign; write it like \(Self.durationExamples).")
+            report(
+                path,
+                "\(name) \(shown) must be longer than zero and carry no sign; write it like \(Self.durationExamples).")
         } else {
             report(path, "\(name) \(shown) is not a duration; write it like \(Self.durationExamples).")
         }
@@ -132,7 +144,10 @@ final class TOMLDocumentReader {
         let path = tablePath + [.key(key)]
         guard let text = string(key, in: table, at: tablePath, missing: missing, like: "\"-5m\"") else { return nil }
         if let span = Span(offset: text) { return span }
-        report(path, "\(path.displayName) \(TOMLKeyText.quoted(text)) is not an offset; write it like -5m (before the check-in), 0s (at it) or +10m (after it).")
+        report(
+            path,
+            "\(path.displayName) \(TOMLKeyText.quoted(text)) is not an offset; write it like -5m (before the check-in), 0s (at it) or +10m (after it)."
+        )
         return nil
     }
 

@@ -101,7 +101,10 @@ public struct Template: Hashable, Sendable, Codable {
                 guard let variable = Variable(rawValue: name) else {
                     throw Template.Error(code: .unknownVariable(name))
                 }
-                if !text.isEmpty { parts.append(.text(text)); text = "" }
+                if !text.isEmpty {
+                    parts.append(.text(text))
+                    text = ""
+                }
                 parts.append(.variable(variable))
                 index = source.index(after: close)
             } else if character == "}" {

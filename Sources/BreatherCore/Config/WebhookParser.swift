@@ -9,7 +9,8 @@ struct WebhookParser {
         let before = reader.diagnostics.count
         reader.checkKeys(
             of: table, at: path, allowed: SettingsParser.webhookKeys, place: "[\(display)]",
-            allowedText: "a webhook channel allows \(TOMLDocumentReader.list(SettingsParser.webhookKeys, conjunction: "and"))"
+            allowedText:
+                "a webhook channel allows \(TOMLDocumentReader.list(SettingsParser.webhookKeys, conjunction: "and"))"
         )
         var webhook = Webhook()
 
@@ -18,13 +19,16 @@ struct WebhookParser {
                 webhook.preset = known
             } else {
                 let names = TOMLDocumentReader.list(Webhook.Preset.allCases.map(\.rawValue), conjunction: "or")
-                reader.report(path + ["preset"], "\(display).preset \(TOMLKeyText.quoted(preset)) is not a preset; use \(names).")
+                reader.report(
+                    path + ["preset"], "\(display).preset \(TOMLKeyText.quoted(preset)) is not a preset; use \(names).")
             }
         }
 
         let url = reader.string("url", in: table, at: path, like: "\"https://ntfy.example.org/topic\"")
         if let url, !Self.isHTTPURL(url) {
-            reader.report(path + ["url"], "\(display).url is not an http or https URL; write it like https://ntfy.example.org/topic.")
+            reader.report(
+                path + ["url"],
+                "\(display).url is not an http or https URL; write it like https://ntfy.example.org/topic.")
         }
         webhook.url = url
         webhook.urlFile = file("url_file", in: table, at: path, reader: reader)
@@ -34,7 +38,9 @@ struct WebhookParser {
         if hasURL, hasURLFile {
             reader.report(path + ["url_file"], "\(display) has both url and url_file; keep only one of them.")
         } else if !hasURL, !hasURLFile {
-            reader.report(path, "\(display) has neither url nor url_file; add one, like url = \"https://ntfy.example.org/topic\".")
+            reader.report(
+                path, "\(display) has neither url nor url_file; add one, like url = \"https://ntfy.example.org/topic\"."
+            )
         }
 
         if let timeout = reader.duration("timeout", in: table, at: path, fallback: Span(seconds: 10)) {
@@ -48,11 +54,17 @@ struct WebhookParser {
 
     /// `url_file` or `token_file`: a non-empty path, made absolute against the config folder.
     private func file(_ key: String, in table: TOMLTable, at path: TOMLKeyPath, reader: TOMLDocumentReader) -> String? {
-        guard let value = reader.string(key, in: table, at: path, like: "\"secrets/\(key == "url_file" ? "url" : "token")\"") else {
+        guard
+            let value = reader.string(
+                key, in: table, at: path, like: "\"secrets/\(key == "url_file" ? "url" : "token")\"")
+        else {
             return nil
         }
         guard !value.isEmpty else {
-            reader.report(path + [.key(key)], "\(path.displayName).\(key) is empty; write a path relative to the config folder, like \(key) = \"secrets/\(key == "url_file" ? "url" : "token")\".")
+            reader.report(
+                path + [.key(key)],
+                "\(path.displayName).\(key) is empty; write a path relative to the config folder, like \(key) = \"secrets/\(key == "url_file" ? "url" : "token")\"."
+            )
             return nil
         }
         return paths.resolveInConfig(value)

@@ -11,10 +11,11 @@ public enum CommandResolver {
         case .cancel: return .success(.cancel)
         case .extend:
             guard let text = request.duration, let span = Span(duration: text) else {
-                return .failure(ControlError(
-                    code: .invalidArgument,
-                    message: "\"\(request.duration ?? "")\" is not a duration; write it like 10m, 90s or 1h."
-                ))
+                return .failure(
+                    ControlError(
+                        code: .invalidArgument,
+                        message: "\"\(request.duration ?? "")\" is not a duration; write it like 10m, 90s or 1h."
+                    ))
             }
             return .success(.extend(span))
         case .status, .reload, .test, .ping:
@@ -26,27 +27,37 @@ public enum CommandResolver {
         _ request: ControlRequest, _ configuration: Configuration, _ newBreakId: () -> String
     ) -> Result<BreakCommand, ControlError> {
         guard let word = request.plan ?? configuration.settings.defaultPlan else {
-            return .failure(ControlError(
-                code: .unknownPlan,
-                message: "No plan was named and breather.toml sets no default_plan; name one, such as `breather start cool-down` (`breather plans` lists them)."
-            ))
+            return .failure(
+                ControlError(
+                    code: .unknownPlan,
+                    message:
+                        "No plan was named and breather.toml sets no default_plan; name one, such as `breather start cool-down` (`breather plans` lists them)."
+                ))
         }
         guard let plan = configuration.plan(named: word) else {
-            if let file = configuration.planFiles.first(where: { $0.name == word }), let problem = file.diagnostics.first {
-                return .failure(ControlError(
-                    code: .unknownPlan,
-                    message: "The plan \"\(word)\" has a problem and cannot start (\(problem)); fix it, run `breather reload`, and try again."
-                ))
+            if let file = configuration.planFiles.first(where: { $0.name == word }),
+                let problem = file.diagnostics.first
+            {
+                return .failure(
+                    ControlError(
+                        code: .unknownPlan,
+                        message:
+                            "The plan \"\(word)\" has a problem and cannot start (\(problem)); fix it, run `breather reload`, and try again."
+                    ))
             }
-            return .failure(ControlError(code: .unknownPlan, message: "There is no plan or code word \"\(word)\"; `breather plans` lists them."))
+            return .failure(
+                ControlError(
+                    code: .unknownPlan,
+                    message: "There is no plan or code word \"\(word)\"; `breather plans` lists them."))
         }
         var duration: Span?
         if let text = request.for {
             guard let span = Span(duration: text) else {
-                return .failure(ControlError(
-                    code: .invalidArgument,
-                    message: "\"\(text)\" is not a duration; write it like 90s, 30m, 1h or 1h30m."
-                ))
+                return .failure(
+                    ControlError(
+                        code: .invalidArgument,
+                        message: "\"\(text)\" is not a duration; write it like 90s, 30m, 1h or 1h30m."
+                    ))
             }
             duration = span
         }

@@ -23,7 +23,10 @@ public struct ControlRequest: Hashable, Sendable, Codable {
     /// `test`: the channel to try.
     public var channel: String?
 
-    public init(op: Operation, plan: String? = nil, for: String? = nil, note: String? = nil, duration: String? = nil, channel: String? = nil) {
+    public init(
+        op: Operation, plan: String? = nil, for: String? = nil, note: String? = nil, duration: String? = nil,
+        channel: String? = nil
+    ) {
         self.v = ControlRequest.protocolVersion
         self.op = op
         self.plan = plan

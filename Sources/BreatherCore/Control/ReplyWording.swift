@@ -6,7 +6,8 @@ public enum ReplyWording {
     public static func sentence(for outcome: CommandOutcome, values: MessageValues, now: Date) -> String {
         switch outcome {
         case .started(let brk):
-            var sentence = "Break started: check in with \(brk.partner) at \(values.clockTime(brk.checkinAt)), in \(timeLeft(brk, now))."
+            var sentence =
+                "Break started: check in with \(brk.partner) at \(values.clockTime(brk.checkinAt)), in \(timeLeft(brk, now))."
             if let announce = brk.plan.announce {
                 sentence += " Announcement queued for \(announce.to.joined(separator: ", "))."
             }
@@ -19,7 +20,8 @@ public enum ReplyWording {
             return sentence
         case .ended(let ended) where ended.outcome == .back:
             let brk = ended.break
-            var sentence = ended.lateSeconds <= 0
+            var sentence =
+                ended.lateSeconds <= 0
                 ? "Welcome back: you checked in on time."
                 : "Welcome back: you checked in \(values.lateness(ended.lateSeconds)), after the promised \(values.clockTime(brk.checkinAt))."
             if let message = brk.plan.back {

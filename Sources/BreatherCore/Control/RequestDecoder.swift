@@ -14,10 +14,12 @@ public enum RequestDecoder {
             return .failure(bad("The request has no protocol version \"v\"."))
         }
         guard version == ControlRequest.protocolVersion else {
-            return .failure(ControlError(
-                code: .unsupportedVersion,
-                message: "This breatherd speaks protocol version \(ControlRequest.protocolVersion), and the request uses version \(version); use a breather of the same release."
-            ))
+            return .failure(
+                ControlError(
+                    code: .unsupportedVersion,
+                    message:
+                        "This breatherd speaks protocol version \(ControlRequest.protocolVersion), and the request uses version \(version); use a breather of the same release."
+                ))
         }
         guard let op = object["op"] as? String else {
             return .failure(bad("The request has no operation \"op\"."))

@@ -24,7 +24,10 @@ public struct StatusReport: Hashable, Sendable, Codable {
         public var partner: String
         public var note: String?
 
-        public init(id: String, plan: String, startedAt: Date, checkinAt: Date, extensions: Int, pending: [PendingReminder], partner: String, note: String?) {
+        public init(
+            id: String, plan: String, startedAt: Date, checkinAt: Date, extensions: Int, pending: [PendingReminder],
+            partner: String, note: String?
+        ) {
             self.id = id
             self.plan = plan
             self.startedAt = startedAt
@@ -61,7 +64,10 @@ public struct StatusReport: Hashable, Sendable, Codable {
         public var expiresAt: Date
         public var lastError: String?
 
-        public init(deliveryId: String, event: Event, channel: String, attempts: Int, nextAttemptAt: Date, expiresAt: Date, lastError: String?) {
+        public init(
+            deliveryId: String, event: Event, channel: String, attempts: Int, nextAttemptAt: Date, expiresAt: Date,
+            lastError: String?
+        ) {
             self.deliveryId = deliveryId
             self.event = event
             self.channel = channel

@@ -39,7 +39,9 @@ public enum RetryPolicy {
             if [408, 425, 429].contains(status) || (500..<600).contains(status) {
                 return .failed(reason: "The receiver answered HTTP \(status).", retryable: true, retryAfter: wait)
             }
-            return .failed(reason: "The receiver answered HTTP \(status), which another attempt would not change.", retryable: false, retryAfter: nil)
+            return .failed(
+                reason: "The receiver answered HTTP \(status), which another attempt would not change.",
+                retryable: false, retryAfter: nil)
         case .failure(_, let message):
             return .failed(reason: message, retryable: true, retryAfter: nil)
         }

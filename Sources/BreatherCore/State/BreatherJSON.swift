@@ -9,7 +9,8 @@ public enum BreatherJSON {
             var container = encoder.singleValueContainer()
             try container.encode(Timestamp.format(date))
         }
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting =
+            pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }
 
@@ -20,7 +21,8 @@ public enum BreatherJSON {
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
             guard let date = Timestamp.parse(text) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(text) is not an RFC 3339 time.")
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "\(text) is not an RFC 3339 time.")
             }
             return date
         }

@@ -29,11 +29,13 @@ public struct HistoryFile: Sendable {
     /// `read()`, plus the finished breaks that `state.json` still holds because the daemon
     /// stopped between saving them and writing them here (it writes them at its next start).
     /// The state file is only read: a damaged one adds nothing, and is left for the daemon.
-    public func read(includingHeldIn stateFile: String) throws(FileError) -> (records: [HistoryRecord], problems: [String]) {
+    public func read(includingHeldIn stateFile: String) throws(FileError) -> (
+        records: [HistoryRecord], problems: [String]
+    ) {
         var (records, problems) = try read()
         guard let bytes = try? AtomicFile.read(stateFile),
-              let state = try? BreatherJSON.decoder().decode(BreatherState.self, from: Data(bytes)),
-              let held = state.unwritten?.history
+            let state = try? BreatherJSON.decoder().decode(BreatherState.self, from: Data(bytes)),
+            let held = state.unwritten?.history
         else { return (records, problems) }
         let known = Set(records.map(\.breakId))
         records += held.filter { !known.contains($0.breakId) }

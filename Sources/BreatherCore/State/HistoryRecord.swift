@@ -21,7 +21,10 @@ public struct HistoryRecord: Hashable, Sendable, Codable {
     public var extensions: Int
     public var note: String?
 
-    public init(breakId: String, plan: String, startedAt: Date, promisedAt: Date, checkinAt: Date, endedAt: Date, outcome: Outcome, extensions: Int, note: String?) {
+    public init(
+        breakId: String, plan: String, startedAt: Date, promisedAt: Date, checkinAt: Date, endedAt: Date,
+        outcome: Outcome, extensions: Int, note: String?
+    ) {
         self.breakId = breakId
         self.plan = plan
         self.startedAt = startedAt

@@ -30,14 +30,21 @@ public struct StateStore: Sendable {
         do {
             let state = try BreatherJSON.decoder().decode(BreatherState.self, from: Data(bytes))
             guard state.version == BreatherState.currentVersion else {
-                return Loaded(state: BreatherState(), problem: moveAside(because: "it has version \(state.version), and this breatherd reads version \(BreatherState.currentVersion)", now: now))
+                return Loaded(
+                    state: BreatherState(),
+                    problem: moveAside(
+                        because:
+                            "it has version \(state.version), and this breatherd reads version \(BreatherState.currentVersion)",
+                        now: now))
             }
             if let problem = state.inconsistency {
                 return Loaded(state: BreatherState(), problem: moveAside(because: problem, now: now))
             }
             return Loaded(state: state)
         } catch {
-            return Loaded(state: BreatherState(), problem: moveAside(because: "it is not a valid state file (\(StateStore.describe(error)))", now: now))
+            return Loaded(
+                state: BreatherState(),
+                problem: moveAside(because: "it is not a valid state file (\(StateStore.describe(error)))", now: now))
         }
     }
 
@@ -58,7 +65,8 @@ public struct StateStore: Sendable {
     private func moveAside(because reason: String, now: Date) -> String {
         let aside = path + ".corrupt-" + Timestamp.format(now).replacingOccurrences(of: ":", with: "")
         if rename(path, aside) == 0 {
-            return "The state file \(path) could not be used because \(reason); it was moved to \(aside) and breatherd started with an empty state."
+            return
+                "The state file \(path) could not be used because \(reason); it was moved to \(aside) and breatherd started with an empty state."
         }
         let why = Errno.current
         return "The state file \(path) could not be used because \(reason), and could not be moved aside (\(why)); "
@@ -67,7 +75,8 @@ public struct StateStore: Sendable {
 
     static func describe(_ error: Error) -> String {
         switch error {
-        case DecodingError.dataCorrupted(let context), DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+        case DecodingError.dataCorrupted(let context), DecodingError.typeMismatch(_, let context),
+            DecodingError.valueNotFound(_, let context):
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             return path.isEmpty ? "malformed JSON" : "bad value at \(path)"
         case DecodingError.keyNotFound(let key, _):

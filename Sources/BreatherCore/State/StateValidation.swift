@@ -31,13 +31,15 @@ extension Break {
             return "has reminders that do not match its plan"
         }
         guard (0...BreatherState.maximumCount).contains(extensions),
-              reminders.allSatisfy({ (0...BreatherState.maximumCount).contains($0.sentCount) })
+            reminders.allSatisfy({ (0...BreatherState.maximumCount).contains($0.sentCount) })
         else { return "has an impossible count" }
         let spans = [plan.duration.seconds] + plan.reminders.map(\.offset.seconds)
         guard spans.allSatisfy({ abs($0) <= BreatherState.maximumSeconds }) else {
             return "has a duration or offset longer than ten years"
         }
-        guard [startedAt, promisedAt, checkinAt].allSatisfy(Delivery.isSane), startedAt <= promisedAt, promisedAt <= checkinAt else {
+        guard [startedAt, promisedAt, checkinAt].allSatisfy(Delivery.isSane), startedAt <= promisedAt,
+            promisedAt <= checkinAt
+        else {
             return "has times out of order or out of range"
         }
         return nil

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A file descriptor this process opened, closed exactly once: by `close()`, or when the
 /// last reference goes. After that the number may belong to another file, so `rawValue`
@@ -40,9 +41,9 @@ public final class OwnedDescriptor: Sendable {
         let fd = number.exchange(-1, ordering: .acquiringAndReleasing)
         guard fd >= 0 else { return }
         #if canImport(Glibc)
-        _ = Glibc.close(fd)
+            _ = Glibc.close(fd)
         #else
-        _ = Darwin.close(fd)
+            _ = Darwin.close(fd)
         #endif
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The address of a Unix-domain socket: a path in the file system, or (with a leading `@`)
@@ -67,7 +67,8 @@ public struct UnixSocketAddress: Hashable, Sendable, CustomStringConvertible {
             raw.copyBytes(from: bytes)
             raw[bytes.count] = 0
         }
-        let length = isAbstract
+        let length =
+            isAbstract
             ? socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
             : socklen_t(MemoryLayout<sockaddr_un>.size)
         return try withUnsafePointer(to: &address) { (pointer) throws(Failure) -> Result in
@@ -82,9 +83,9 @@ public struct UnixSocketAddress: Hashable, Sendable, CustomStringConvertible {
         _ = try withSockAddr { (address, length) throws(Errno) in
             try SystemCall.retryingOnInterrupt {
                 #if canImport(Glibc)
-                Glibc.bind(fd, address, length)
+                    Glibc.bind(fd, address, length)
                 #else
-                Darwin.bind(fd, address, length)
+                    Darwin.bind(fd, address, length)
                 #endif
             }
         }
@@ -95,9 +96,9 @@ public struct UnixSocketAddress: Hashable, Sendable, CustomStringConvertible {
         _ = try withSockAddr { (address, length) throws(Errno) in
             try SystemCall.retryingOnInterrupt {
                 #if canImport(Glibc)
-                Glibc.connect(fd, address, length)
+                    Glibc.connect(fd, address, length)
                 #else
-                Darwin.connect(fd, address, length)
+                    Darwin.connect(fd, address, length)
                 #endif
             }
         }
@@ -106,9 +107,9 @@ public struct UnixSocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// A new Unix stream socket, close-on-exec, owned by the caller.
     public static func streamSocket() throws(Errno) -> OwnedDescriptor {
         #if canImport(Glibc)
-        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+            let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         #else
-        let type = SOCK_STREAM
+            let type = SOCK_STREAM
         #endif
         let fd = try SystemCall.retryingOnInterrupt { socket(AF_UNIX, type, 0) }
         return OwnedDescriptor(fd)

@@ -41,10 +41,11 @@ public enum Timestamp {
             return value
         }
         guard bytes[4] == 45, bytes[7] == 45, bytes[10] == 84 || bytes[10] == 116,
-              bytes[13] == 58, bytes[16] == 58,
-              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60, second < 61
+            bytes[13] == 58, bytes[16] == 58,
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60,
+            second < 61
         else { return nil }
         var index = 19
         var fraction = 0.0
@@ -64,7 +65,8 @@ public enum Timestamp {
         if bytes[index] == 90 || bytes[index] == 122 {
             index += 1
         } else if bytes[index] == 43 || bytes[index] == 45, index + 6 == bytes.count, bytes[index + 3] == 58,
-                  let oh = number(index + 1..<index + 3), let om = number(index + 4..<index + 6), oh < 24, om < 60 {
+            let oh = number(index + 1..<index + 3), let om = number(index + 4..<index + 6), oh < 24, om < 60
+        {
             offset = (oh * 3600 + om * 60) * (bytes[index] == 45 ? -1 : 1)
             index += 6
         } else {

@@ -1,8 +1,9 @@
 import BreatherCore
 import Dispatch
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One client of the control socket: reads lines without ever blocking, hands each request

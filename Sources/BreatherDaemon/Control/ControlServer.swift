@@ -1,7 +1,8 @@
 import BreatherCore
 import Dispatch
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The control socket: accepts connections, refuses peers of another user, and hands each
@@ -40,11 +41,14 @@ final class ControlServer: @unchecked Sendable {
             connections[ObjectIdentifier(connection)] = connection
             connection.start()
             if UnixSocket.peerUID(fd) != owner {
-                connection.refuse(ControlError(
-                    code: .badRequest, message: "This breatherd belongs to another user and answers only its owner."))
+                connection.refuse(
+                    ControlError(
+                        code: .badRequest, message: "This breatherd belongs to another user and answers only its owner."
+                    ))
             } else if connections.count > ControlServer.maximumConnections {
-                connection.refuse(ControlError(
-                    code: .badRequest, message: "breatherd has too many open connections; try again in a moment."))
+                connection.refuse(
+                    ControlError(
+                        code: .badRequest, message: "breatherd has too many open connections; try again in a moment."))
             }
         }
     }

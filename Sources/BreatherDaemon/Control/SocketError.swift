@@ -17,7 +17,8 @@ struct SocketError: Error, CustomStringConvertible {
             let tooLong = UnixSocketAddress.PathTooLong(path: path).description.dropLast()
             return "\(tooLong); set XDG_RUNTIME_DIR to a shorter folder."
         case .alreadyRunning:
-            return "Another breatherd is already answering on \(path); stop it first, or talk to it with `breather status`."
+            return
+                "Another breatherd is already answering on \(path); stop it first, or talk to it with `breather status`."
         case .directory:
             return "Could not prepare the socket folder \(path): \(reason)."
         case .notASocket:

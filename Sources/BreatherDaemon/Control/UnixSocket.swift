@@ -1,6 +1,7 @@
 import BreatherCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The socket calls the control server needs, over the system layer (`SystemCall`,
@@ -80,7 +81,7 @@ enum UnixSocket {
         var credentials: (pid: Int32, uid: UInt32, gid: UInt32) = (0, 0, 0)
         var length = socklen_t(MemoryLayout.size(ofValue: credentials))
         guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0,
-              length == socklen_t(MemoryLayout.size(ofValue: credentials))
+            length == socklen_t(MemoryLayout.size(ofValue: credentials))
         else { return nil }
         return credentials.uid
     }

@@ -12,17 +12,24 @@ struct ChannelTest {
     func run(_ request: ControlRequest, reply: @escaping @Sendable (ControlResponse) -> Void) {
         guard let name = request.channel, let channel = configuration.settings.channels[name] else {
             let known = configuration.settings.channels.keys.sorted().joined(separator: ", ")
-            return reply(.failure(.unknownChannel, "There is no channel \"\(request.channel ?? "")\" in breather.toml\(known.isEmpty ? "" : "; the channels are \(known)")."))
+            return reply(
+                .failure(
+                    .unknownChannel,
+                    "There is no channel \"\(request.channel ?? "")\" in breather.toml\(known.isEmpty ? "" : "; the channels are \(known)")."
+                ))
         }
         let now = Date().wholeMilliseconds
         let delivery = Delivery(
             id: "test-" + Engine.newBreakId(), event: .test, channel: name, breakId: nil, plan: nil,
-            message: "This is a test from Breather: messages for \(configuration.settings.partner) through \(name) will arrive like this.",
+            message:
+                "This is a test from Breather: messages for \(configuration.settings.partner) through \(name) will arrive like this.",
             checkinAt: nil, dueAt: now, offsetSeconds: nil, createdAt: now, expiresAt: now, nextAttemptAt: now
         )
         let logger = self.logger
         transport.send(delivery, through: channel, replacing: nil) { result, _ in
-            var fields: Logger.Metadata = ["event": "test", "channel": .string(name), "delivery_id": .string(delivery.id)]
+            var fields: Logger.Metadata = [
+                "event": "test", "channel": .string(name), "delivery_id": .string(delivery.id),
+            ]
             switch result {
             case .delivered(let detail):
                 fields["outcome"] = "delivered"
@@ -31,7 +38,11 @@ struct ChannelTest {
             case .failed(let reason, _, _):
                 fields["outcome"] = "failed"
                 logger.warning("Test message through \(name) failed: \(reason)", metadata: fields)
-                reply(.failure(.deliveryFailed, "The test message through \(name) failed: \(reason.hasSuffix(".") ? String(reason.dropLast()) : reason); check the channel's settings in breather.toml."))
+                reply(
+                    .failure(
+                        .deliveryFailed,
+                        "The test message through \(name) failed: \(reason.hasSuffix(".") ? String(reason.dropLast()) : reason); check the channel's settings in breather.toml."
+                    ))
             }
         }
     }

@@ -25,17 +25,22 @@ final class DeliverySender: DeliveryTransport {
         completion: @escaping @Sendable (AttemptResult, ShownNotification?) -> Void
     ) {
         guard let channel else {
-            return completion(.failed(
-                reason: "The channel \(delivery.channel) is not defined in breather.toml, or has errors there; `breather check` shows them, and the message is tried again after `breather reload`.",
-                retryable: true, retryAfter: nil
-            ), nil)
+            return completion(
+                .failed(
+                    reason:
+                        "The channel \(delivery.channel) is not defined in breather.toml, or has errors there; `breather check` shows them, and the message is tried again after `breather reload`.",
+                    retryable: true, retryAfter: nil
+                ), nil)
         }
         switch channel.kind {
         case .desktop:
             desktop.send(delivery, replacing: replacing, completion: completion)
         case .webhook:
             guard let webhook = channel.webhook else {
-                return completion(.failed(reason: "The channel \(channel.name) has no webhook settings.", retryable: false, retryAfter: nil), nil)
+                return completion(
+                    .failed(
+                        reason: "The channel \(channel.name) has no webhook settings.", retryable: false,
+                        retryAfter: nil), nil)
             }
             sendWebhook(delivery, webhook: webhook) { completion($0, nil) }
         }
@@ -52,7 +57,9 @@ final class DeliverySender: DeliveryTransport {
         desktop.close(shown)
     }
 
-    private func sendWebhook(_ delivery: Delivery, webhook: Webhook, completion: @escaping @Sendable (AttemptResult) -> Void) {
+    private func sendWebhook(
+        _ delivery: Delivery, webhook: Webhook, completion: @escaping @Sendable (AttemptResult) -> Void
+    ) {
         let url: String
         let token: String?
         do throws(SecretFile.Error) {
@@ -61,13 +68,16 @@ final class DeliverySender: DeliveryTransport {
             } else {
                 url = webhook.url ?? ""
             }
-            token = try webhook.tokenFile.map { file throws(SecretFile.Error) in try SecretFile.read(paths.resolveInConfig(file)) }
+            token = try webhook.tokenFile.map { file throws(SecretFile.Error) in
+                try SecretFile.read(paths.resolveInConfig(file))
+            }
         } catch {
             return completion(.failed(reason: error.description, retryable: true, retryAfter: nil))
         }
         let request: HTTPRequest
         do {
-            request = try PresetRequest.build(delivery, preset: webhook.preset, url: url, token: token, timeout: webhook.timeout, sentAt: Date())
+            request = try PresetRequest.build(
+                delivery, preset: webhook.preset, url: url, token: token, timeout: webhook.timeout, sentAt: Date())
         } catch {
             return completion(.failed(reason: error.description, retryable: true, retryAfter: nil))
         }

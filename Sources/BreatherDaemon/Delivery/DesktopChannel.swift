@@ -77,7 +77,10 @@ final class DesktopChannel: @unchecked Sendable {
             body: text,
             urgency: urgent ? .critical : .normal,
             actions: buttons
-                ? [.init(key: Request.back.rawValue, label: "I'm back"), .init(key: Request.extend.rawValue, label: "10 more minutes")]
+                ? [
+                    .init(key: Request.back.rawValue, label: "I'm back"),
+                    .init(key: Request.extend.rawValue, label: "10 more minutes"),
+                ]
                 : [],
             // The check-in and anything late stay until the person acts: a server's default
             // (5 s on some) would let a kept promise slip by unseen.

@@ -15,8 +15,9 @@ enum SecretFile {
         case .unreadable(let error):
             throw Error(description: "The secret file \(path) cannot be read: \(error.systemText).")
         case .openToOthers:
-            throw Error(description:
-                "The secret file \(path) may be read by other users; make it private with `chmod 600 \(path)`.")
+            throw Error(
+                description:
+                    "The secret file \(path) may be read by other users; make it private with `chmod 600 \(path)`.")
         }
         let bytes: [UInt8]?
         do {

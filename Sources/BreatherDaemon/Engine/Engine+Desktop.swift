@@ -1,4 +1,5 @@
 import BreatherCore
+import Logging
 
 /// What the notification server tells the engine: a button pressed, a notification closed;
 /// and, at start, the running break's notification shown again.
@@ -9,7 +10,9 @@ extension Engine {
     func buttonPressed(_ request: DesktopChannel.Request, notification: ShownNotification) {
         run { [self] in
             guard let brk = machine.state.activeBreak, brk.shownNotification == notification else {
-                logger.info("A Breather notification's button was pressed, but no running break shows that notification; nothing to do.", metadata: ["event": "button"])
+                logger.info(
+                    "A Breather notification's button was pressed, but no running break shows that notification; nothing to do.",
+                    metadata: ["event": "button"])
                 return
             }
             let reply = execute(request == .back ? .back : .extend(.minutes(10)))
@@ -47,7 +50,9 @@ extension Engine {
             guard let self else { return }
             guard let shown else {
                 if case .failed(let reason, _, _) = result {
-                    logger.info("The running break's notification could not be shown again after the restart: \(reason)", metadata: ["break_id": .string(breakId), "event": "desktop"])
+                    logger.info(
+                        "The running break's notification could not be shown again after the restart: \(reason)",
+                        metadata: ["break_id": .string(breakId), "event": "desktop"])
                 }
                 return
             }
@@ -59,5 +64,3 @@ extension Engine {
         }
     }
 }
-
-import Logging

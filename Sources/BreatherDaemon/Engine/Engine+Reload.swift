@@ -45,7 +45,8 @@ extension Engine {
             } else {
                 // A release still waiting belongs to the sleep that is over.
                 sleepRelease = nil
-                logger.notice("The machine woke from sleep; checking what fell due meanwhile.", metadata: ["event": "resume"])
+                logger.notice(
+                    "The machine woke from sleep; checking what fell due meanwhile.", metadata: ["event": "resume"])
                 refreshTimeZone()
                 tick()
             }

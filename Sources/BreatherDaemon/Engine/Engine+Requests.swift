@@ -17,12 +17,15 @@ extension Engine {
             }
             switch request.op {
             case .status:
-                reply(.success(
-                    ReplyWording.statusSentence(for: machine.state, values: machine.values),
-                    status: StatusReport(state: machine.state, now: clock.now())
-                ))
+                reply(
+                    .success(
+                        ReplyWording.statusSentence(for: machine.state, values: machine.values),
+                        status: StatusReport(state: machine.state, now: clock.now())
+                    ))
             case .reload: reply(reload())
-            case .test: ChannelTest(configuration: configuration, transport: transport, logger: logger).run(request, reply: reply)
+            case .test:
+                ChannelTest(configuration: configuration, transport: transport, logger: logger).run(
+                    request, reply: reply)
             default: reply(.success("breatherd is running."))
             }
         }

@@ -77,7 +77,9 @@ final class Engine: @unchecked Sendable {
             try keeper.save(next.state, transition)
         } catch {
             logger.error("Could not save the state, so the command was refused: \(error.description)")
-            let kept = machine.state.activeBreak == nil ? "nothing changed" : "nothing changed, and the running break keeps its time"
+            let kept =
+                machine.state.activeBreak == nil
+                ? "nothing changed" : "nothing changed, and the running break keeps its time"
             return .failure(.stateNotSaved, "The change could not be saved (\(error.description)); \(kept).")
         }
         machine = next
@@ -97,7 +99,8 @@ final class Engine: @unchecked Sendable {
     func finished(_ deliveryId: String, _ result: AttemptResult, shown: ShownNotification?) {
         var next = machine
         let jitter = Double.random(in: 0..<1)
-        let transition = next.record(deliveryId: deliveryId, result: result, shown: shown, now: clock.now(), jitter: jitter)
+        let transition = next.record(
+            deliveryId: deliveryId, result: result, shown: shown, now: clock.now(), jitter: jitter)
         commit(next, transition)
         releaseSleepIfIdle()
     }

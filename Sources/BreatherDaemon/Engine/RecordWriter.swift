@@ -25,7 +25,9 @@ struct RecordWriter {
         for entry in records.journal {
             var metadata = entry.metadata
             if afterRestart { metadata["recorded_after_restart"] = "true" }
-            logger.log(level: entry.level, "\(entry.message)\(afterRestart ? " (recorded after a restart)" : "")", metadata: metadata)
+            logger.log(
+                level: entry.level, "\(entry.message)\(afterRestart ? " (recorded after a restart)" : "")",
+                metadata: metadata)
         }
         return failed
     }

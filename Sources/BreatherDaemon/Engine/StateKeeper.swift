@@ -27,10 +27,12 @@ final class StateKeeper {
         behind = false
         holdsWrittenRecords = false
         if let problem {
-            logger.warning("The state is saved, but its folder could not be flushed to disk, so a power cut now could still lose the change: \(problem.description)", metadata: ["event": "state"])
+            logger.warning(
+                "The state is saved, but its folder could not be flushed to disk, so a power cut now could still lose the change: \(problem.description)",
+                metadata: ["event": "state"])
         }
         #if BREATHER_TEST_HOOKS
-        TestHooks.afterSave(transition.records)
+            TestHooks.afterSave(transition.records)
         #endif
     }
 
@@ -42,7 +44,10 @@ final class StateKeeper {
             try save(state, transition)
             if wasBehind { logger.notice("The state is saved again.") }
         } catch {
-            if !wasBehind { logger.error("Could not save the state; it is kept in memory and saving is tried again: \(error.description)") }
+            if !wasBehind {
+                logger.error(
+                    "Could not save the state; it is kept in memory and saving is tried again: \(error.description)")
+            }
             behind = true
         }
     }

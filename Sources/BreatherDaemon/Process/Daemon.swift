@@ -4,8 +4,9 @@ import BreatherSystemd
 import Dispatch
 import Foundation
 import Logging
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// breatherd: loads the configuration and the saved state, listens on the control socket,
@@ -32,7 +33,10 @@ public enum Daemon {
         signal(SIGPIPE, SIG_IGN)
         let paths = Paths(environment: environment)
         guard let runtime = paths.runtimeDirectory, let socketPath = paths.socketPath else {
-            throw StartError(description: "XDG_RUNTIME_DIR is not set, so breatherd has no place for its control socket; log in through a session that sets it, or set it to a private folder (mode 0700).")
+            throw StartError(
+                description:
+                    "XDG_RUNTIME_DIR is not set, so breatherd has no place for its control socket; log in through a session that sets it, or set it to a private folder (mode 0700)."
+            )
         }
         do {
             try AtomicFile.makeDirectory(paths.stateDirectory)
@@ -65,10 +69,11 @@ public enum Daemon {
             onStatus: StatusReporter(notifier: notifier).report
         )
 
-        desktop.setHandlers(DesktopChannel.Handlers(
-            pressed: { shown, request in engine.buttonPressed(request, notification: shown) },
-            closed: { shown, reason in engine.notificationClosed(shown, reason: reason) }
-        ))
+        desktop.setHandlers(
+            DesktopChannel.Handlers(
+                pressed: { shown, request in engine.buttonPressed(request, notification: shown) },
+                closed: { shown, reason in engine.notificationClosed(shown, reason: reason) }
+            ))
 
         let listener = try listeningSocket(at: socketPath, logger: logger)
         let server = ControlServer(listener: listener) { request, reply in engine.handle(request, reply: reply) }
@@ -80,16 +85,19 @@ public enum Daemon {
         if let interval = try? SystemdNotifier.watchdogInterval() {
             WatchdogPinger.start(interval: interval, heartbeat: engine.heartbeat, notifier: notifier)
         }
-        let sleepWatcher = SleepWatcher { goingToSleep, release in engine.sleepChanged(goingToSleep: goingToSleep, release: release) }
+        let sleepWatcher = SleepWatcher { goingToSleep, release in
+            engine.sleepChanged(goingToSleep: goingToSleep, release: release)
+        }
         if let problem = sleepWatcher.start() {
             logger.info("\(problem)", metadata: ["event": "sleep"])
         }
         Lifetime.keep(sleepWatcher)
         #if BREATHER_TEST_HOOKS
-        TestHooks.install(engineQueue: engine.queue, heartbeat: engine.heartbeat)
+            TestHooks.install(engineQueue: engine.queue, heartbeat: engine.heartbeat)
         #endif
         try? notifier.ready(status: engine.queue.sync { engine.statusSentence() })
-        logger.notice("breatherd \(BreatherVersion.current) is listening on \(socketPath).", metadata: ["event": "ready"])
+        logger.notice(
+            "breatherd \(BreatherVersion.current) is listening on \(socketPath).", metadata: ["event": "ready"])
     }
 
     /// The socket systemd passed (socket activation), or one bound here.
@@ -120,7 +128,9 @@ public enum Daemon {
                     logger.notice("breatherd is stopping; the state is saved.", metadata: ["event": "stop"])
                 } else {
                     try? notifier.stopping(status: "Stopping; the last change could not be saved.")
-                    logger.error("breatherd is stopping without its last change on disk; a reminder sent since may be sent again after the restart.", metadata: ["event": "stop"])
+                    logger.error(
+                        "breatherd is stopping without its last change on disk; a reminder sent since may be sent again after the restart.",
+                        metadata: ["event": "stop"])
                 }
             }
             exit(0)

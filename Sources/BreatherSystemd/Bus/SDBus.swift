@@ -124,12 +124,16 @@ final class SDBus {
     }
 
     /// A new method call to fill with `SDBusMessage.append…`.
-    func methodCall(destination: String, path: String, interface: String, member: String) throws(SDBusFailure) -> SDBusMessage {
+    func methodCall(destination: String, path: String, interface: String, member: String) throws(SDBusFailure)
+        -> SDBusMessage
+    {
         guard let handle else { throw SDBusFailure.disconnected }
         var message: OpaquePointer?
         let result = sd_bus_message_new_method_call(handle, &message, destination, path, interface, member)
         try SDBusFailure.check(result, "Could not create the D-Bus call \(interface).\(member)")
-        guard let message else { throw SDBusFailure.failed(what: "Could not create the D-Bus call \(interface).\(member)", errno: ENOMEM) }
+        guard let message else {
+            throw SDBusFailure.failed(what: "Could not create the D-Bus call \(interface).\(member)", errno: ENOMEM)
+        }
         return SDBusMessage(taking: message)
     }
 
@@ -150,7 +154,8 @@ final class SDBus {
         let result = sd_bus_call(handle, message.pointer, timeout.sdBusMicroseconds, &error, &reply)
         if result < 0 {
             if sd_bus_error_is_set(&error) != 0, let name = error.name {
-                throw SDBusFailure.errorReply(name: String(cString: name), message: error.message.map { String(cString: $0) } ?? "")
+                throw SDBusFailure.errorReply(
+                    name: String(cString: name), message: error.message.map { String(cString: $0) } ?? "")
             }
             throw SDBusFailure.failed(what: "The D-Bus call failed", errno: -result)
         }
@@ -179,11 +184,15 @@ final class SDBus {
         }
         userdata.onDestroy = { reply(.failure(.disconnected)) }
         try installFloating(userdata) { (slot: inout OpaquePointer?, opaque) in
-            sd_bus_call_async(handle, &slot, message.pointer, { message, userdata, _ in
-                SlotUserdata.from(userdata).onMessage?(message)
-                return 0  // a negative value would make sd_bus_process fail
-            }, opaque, timeout.sdBusMicroseconds)
-        } describe: { "Could not send the D-Bus call" }
+            sd_bus_call_async(
+                handle, &slot, message.pointer,
+                { message, userdata, _ in
+                    SlotUserdata.from(userdata).onMessage?(message)
+                    return 0  // a negative value would make sd_bus_process fail
+                }, opaque, timeout.sdBusMicroseconds)
+        } describe: {
+            "Could not send the D-Bus call"
+        }
     }
 
     /// Subscribes to the signals `rule` matches; `signal` runs inside `process()` for each.
@@ -194,13 +203,18 @@ final class SDBus {
         let userdata = SlotUserdata()
         userdata.onMessage = { pointer in signal(SDBusMessageReader(pointer)) }
         try installFloating(userdata) { (slot: inout OpaquePointer?, opaque) in
-            sd_bus_add_match_async(handle, &slot, rule, { message, userdata, _ in
-                SlotUserdata.from(userdata).onMessage?(message)
-                return 0  // 0: let other matches see the signal too
-            }, { _, _, _ in
-                0  // installed or not: without an install callback sd-bus would fail sd_bus_process
-            }, opaque)
-        } describe: { "Could not subscribe to D-Bus signals" }
+            sd_bus_add_match_async(
+                handle, &slot, rule,
+                { message, userdata, _ in
+                    SlotUserdata.from(userdata).onMessage?(message)
+                    return 0  // 0: let other matches see the signal too
+                },
+                { _, _, _ in
+                    0  // installed or not: without an install callback sd-bus would fail sd_bus_process
+                }, opaque)
+        } describe: {
+            "Could not subscribe to D-Bus signals"
+        }
     }
 
     /// Creates a slot with `create`, hands `userdata` to it (released by the slot's destroy
@@ -218,14 +232,16 @@ final class SDBus {
             throw SDBusFailure.failed(what: describe(), errno: result < 0 ? -result : ENOMEM)
         }
         // Callbacks run only inside process(), never before these three calls finish.
-        sd_bus_slot_set_destroy_callback(slot, { userdata in
-            guard let userdata else { return }
-            let box = Unmanaged<SlotUserdata>.fromOpaque(userdata).takeRetainedValue()
-            let onDestroy = box.onDestroy
-            box.onDestroy = nil
-            box.onMessage = nil
-            onDestroy?()
-        })
+        sd_bus_slot_set_destroy_callback(
+            slot,
+            { userdata in
+                guard let userdata else { return }
+                let box = Unmanaged<SlotUserdata>.fromOpaque(userdata).takeRetainedValue()
+                let onDestroy = box.onDestroy
+                box.onDestroy = nil
+                box.onMessage = nil
+                onDestroy?()
+            })
         sd_bus_slot_set_floating(slot, 1)  // the bus takes its own reference...
         sd_bus_slot_unref(slot)  // ...so drop ours.
     }
@@ -256,27 +272,35 @@ struct SDBusMessage: ~Copyable {
     }
 
     func append(_ value: String) throws(SDBusFailure) {
-        try SDBusFailure.check(breather_sd_bus_message_append_string(pointer, value), "Could not add a string to the D-Bus message")
+        try SDBusFailure.check(
+            breather_sd_bus_message_append_string(pointer, value), "Could not add a string to the D-Bus message")
     }
 
     func append(_ value: UInt32) throws(SDBusFailure) {
-        try SDBusFailure.check(breather_sd_bus_message_append_uint32(pointer, value), "Could not add a number to the D-Bus message")
+        try SDBusFailure.check(
+            breather_sd_bus_message_append_uint32(pointer, value), "Could not add a number to the D-Bus message")
     }
 
     func append(_ value: Int32) throws(SDBusFailure) {
-        try SDBusFailure.check(breather_sd_bus_message_append_int32(pointer, value), "Could not add a number to the D-Bus message")
+        try SDBusFailure.check(
+            breather_sd_bus_message_append_int32(pointer, value), "Could not add a number to the D-Bus message")
     }
 
     func append(_ value: UInt8) throws(SDBusFailure) {
-        try SDBusFailure.check(breather_sd_bus_message_append_byte(pointer, value), "Could not add a byte to the D-Bus message")
+        try SDBusFailure.check(
+            breather_sd_bus_message_append_byte(pointer, value), "Could not add a byte to the D-Bus message")
     }
 
     /// Appends one container (`a`, `e`, `v`, `r`) of `contents`' signature, filled by `body`.
-    func container(_ type: Character, _ contents: String, _ body: () throws(SDBusFailure) -> Void) throws(SDBusFailure) {
+    func container(_ type: Character, _ contents: String, _ body: () throws(SDBusFailure) -> Void) throws(SDBusFailure)
+    {
         let typeCode = CChar(bitPattern: type.asciiValue!)
-        try SDBusFailure.check(sd_bus_message_open_container(pointer, typeCode, contents), "Could not open a D-Bus container of type \(type)\(contents)")
+        try SDBusFailure.check(
+            sd_bus_message_open_container(pointer, typeCode, contents),
+            "Could not open a D-Bus container of type \(type)\(contents)")
         try body()
-        try SDBusFailure.check(sd_bus_message_close_container(pointer), "Could not close a D-Bus container of type \(type)\(contents)")
+        try SDBusFailure.check(
+            sd_bus_message_close_container(pointer), "Could not close a D-Bus container of type \(type)\(contents)")
     }
 }
 
@@ -358,7 +382,8 @@ struct SDBusMessageReader {
             guard result > 0, let value else { break }
             strings.append(String(cString: value))
         }
-        try SDBusFailure.check(sd_bus_message_exit_container(pointer), "Could not read an array of strings (as) from the D-Bus message")
+        try SDBusFailure.check(
+            sd_bus_message_exit_container(pointer), "Could not read an array of strings (as) from the D-Bus message")
         return strings
     }
 

@@ -52,13 +52,16 @@ extension DesktopError {
         message: "No notification server is running on the session bus (org.freedesktop.Notifications is not there).")
 
     static func timeout(_ timeout: Duration) -> DesktopError {
-        DesktopError(code: .timeout, errno: ETIMEDOUT,
-                     message: "The notification server did not answer within \(Self.describe(timeout)).")
+        DesktopError(
+            code: .timeout, errno: ETIMEDOUT,
+            message: "The notification server did not answer within \(Self.describe(timeout)).")
     }
 
     static let connectionLost = DesktopError(
         code: .connectionLost, errno: ECONNRESET,
-        message: "The session bus connection closed before the notification server answered; the next notification opens a new one.")
+        message:
+            "The session bus connection closed before the notification server answered; the next notification opens a new one."
+    )
 
     /// `sd_bus_open_user` failed with `errno`, given the environment it read.
     static func noSessionBus(errno: Int32, address: String?, runtimeDirectory: String?) -> DesktopError {
@@ -69,9 +72,11 @@ extension DesktopError {
         } else if let runtimeDirectory {
             let socket = (runtimeDirectory.hasSuffix("/") ? runtimeDirectory : runtimeDirectory + "/") + "bus"
             if errno == ENOENT {
-                message = "There is no session bus: DBUS_SESSION_BUS_ADDRESS is unset and \(socket) ($XDG_RUNTIME_DIR/bus) does not exist."
+                message =
+                    "There is no session bus: DBUS_SESSION_BUS_ADDRESS is unset and \(socket) ($XDG_RUNTIME_DIR/bus) does not exist."
             } else {
-                message = "Could not connect to the session bus at \(socket) ($XDG_RUNTIME_DIR/bus; DBUS_SESSION_BUS_ADDRESS is unset): \(reason)."
+                message =
+                    "Could not connect to the session bus at \(socket) ($XDG_RUNTIME_DIR/bus; DBUS_SESSION_BUS_ADDRESS is unset): \(reason)."
             }
         } else {
             message = "There is no session bus: DBUS_SESSION_BUS_ADDRESS and XDG_RUNTIME_DIR are both unset."
@@ -102,11 +107,17 @@ extension DesktopError {
                 return error
             case let name where name.hasPrefix("org.freedesktop.DBus.Error.Spawn."):
                 // Bus activation of a server that failed to start: it may start next time.
-                return DesktopError(code: .noServer, dbusErrorName: name,
-                                    message: "The session bus could not start a notification server (\(detail)); check the service that provides org.freedesktop.Notifications.")
+                return DesktopError(
+                    code: .noServer, dbusErrorName: name,
+                    message:
+                        "The session bus could not start a notification server (\(detail)); check the service that provides org.freedesktop.Notifications."
+                )
             default:
-                return DesktopError(code: .rejected, dbusErrorName: name,
-                                    message: "The notification server refused the notification (\(detail)); check that it implements the freedesktop notification specification.")
+                return DesktopError(
+                    code: .rejected, dbusErrorName: name,
+                    message:
+                        "The notification server refused the notification (\(detail)); check that it implements the freedesktop notification specification."
+                )
             }
         }
     }

@@ -1,10 +1,13 @@
 import BreatherCore
+
 /// One freedesktop notification, as `org.freedesktop.Notifications.Notify` takes it.
 public struct DesktopNotification: Sendable, Hashable {
     /// The `urgency` hint (a byte on the wire). Servers may keep `critical` on screen until
     /// it is dismissed.
     public enum Urgency: UInt8, Sendable, Hashable {
-        case low = 0, normal = 1, critical = 2
+        case low = 0
+        case normal = 1
+        case critical = 2
     }
 
     /// A button. `key` comes back in `ActionInvoked`; the key `default` is, by the

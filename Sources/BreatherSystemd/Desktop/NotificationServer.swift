@@ -7,14 +7,18 @@ public enum NotificationServer {
             let bus = try SDBus.openUser()
             defer { bus.close() }
             let call = try NotificationsAPI.capabilitiesCall(on: bus)
-            return .success(try bus.callAndWait(call, timeout: timeout) { reader throws(SDBusFailure) in try reader.readStringArray() })
+            return .success(
+                try bus.callAndWait(call, timeout: timeout) { reader throws(SDBusFailure) in
+                    try reader.readStringArray()
+                })
         } catch {
             if case .failed(_, let errno) = error, errno != 0 {
-                return .failure(.noSessionBus(
-                    errno: errno,
-                    address: NotificationServer.environment("DBUS_SESSION_BUS_ADDRESS"),
-                    runtimeDirectory: NotificationServer.environment("XDG_RUNTIME_DIR")
-                ))
+                return .failure(
+                    .noSessionBus(
+                        errno: errno,
+                        address: NotificationServer.environment("DBUS_SESSION_BUS_ADDRESS"),
+                        runtimeDirectory: NotificationServer.environment("XDG_RUNTIME_DIR")
+                    ))
             }
             return .failure(.from(error, timeout: timeout))
         }
@@ -27,5 +31,5 @@ public enum NotificationServer {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -13,8 +13,10 @@ final class NotifyRequest: @unchecked Sendable {
     private let queue: DispatchQueue
     private var completion: (@Sendable (Result<ShownNotification, DesktopError>) -> Void)?
 
-    init(_ notification: DesktopNotification, timeout: Duration, queue: DispatchQueue,
-         completion: @escaping @Sendable (Result<ShownNotification, DesktopError>) -> Void) {
+    init(
+        _ notification: DesktopNotification, timeout: Duration, queue: DispatchQueue,
+        completion: @escaping @Sendable (Result<ShownNotification, DesktopError>) -> Void
+    ) {
         self.notification = notification
         self.deadline = .now() + .nanoseconds(Int(clamping: timeout.totalNanoseconds))
         self.queue = queue
@@ -147,7 +149,8 @@ final class NotificationSession: @unchecked Sendable {
 
     private func sendClose(_ shown: ShownNotification, on connection: BusConnection) {
         guard connection.server == shown.server, let unique = NotificationsAPI.uniqueName(ofServer: shown.server),
-              let message = try? NotificationsAPI.closeCall(shown.id, to: unique, on: connection.bus) else {
+            let message = try? NotificationsAPI.closeCall(shown.id, to: unique, on: connection.bus)
+        else {
             return
         }
         try? connection.bus.callAsync(message, timeout: timeout) { _ in }
@@ -176,9 +179,11 @@ final class NotificationSession: @unchecked Sendable {
             bus = try SDBus.openUser()
         } catch {
             guard case .failed(_, let errno) = error else { return .failure(.connectionLost) }
-            return .failure(.noSessionBus(errno: errno,
-                                          address: Self.environment("DBUS_SESSION_BUS_ADDRESS"),
-                                          runtimeDirectory: Self.environment("XDG_RUNTIME_DIR")))
+            return .failure(
+                .noSessionBus(
+                    errno: errno,
+                    address: Self.environment("DBUS_SESSION_BUS_ADDRESS"),
+                    runtimeDirectory: Self.environment("XDG_RUNTIME_DIR")))
         }
         let fresh: BusConnection
         do {
@@ -219,12 +224,14 @@ final class NotificationSession: @unchecked Sendable {
         // A failed subscription only loses signals, and the notification still shows.
         try? connection.bus.addMatchAsync(NotificationsAPI.actionInvokedRule) { [weak connection] reader in
             guard let id = try? reader.readUInt32(), let key = try? reader.readString(),
-                  let server = connection?.serverName(of: reader) else { return }
+                let server = connection?.serverName(of: reader)
+            else { return }
             shared.actionHandler?(ShownNotification(id: id, server: server), key)
         }
         try? connection.bus.addMatchAsync(NotificationsAPI.notificationClosedRule) { [weak connection] reader in
             guard let id = try? reader.readUInt32(), let reason = try? reader.readUInt32(),
-                  let server = connection?.serverName(of: reader) else { return }
+                let server = connection?.serverName(of: reader)
+            else { return }
             shared.closedHandler?(ShownNotification(id: id, server: server), reason)
         }
         try? connection.bus.addMatchAsync(NotificationsAPI.ownerChangedRule) { [weak connection] reader in
@@ -303,7 +310,8 @@ final class NotificationSession: @unchecked Sendable {
         var replacesId: UInt32 = 0
         var unique: String?
         if let replaces = request.notification.replaces, let server = connection.server, replaces.server == server,
-           let name = NotificationsAPI.uniqueName(ofServer: server) {
+            let name = NotificationsAPI.uniqueName(ofServer: server)
+        {
             replacesId = replaces.id
             unique = name
         }

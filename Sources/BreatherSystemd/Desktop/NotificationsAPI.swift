@@ -17,7 +17,8 @@ enum NotificationsAPI {
     /// `NotificationClosed(u id, u reason)`: 1 expired, 2 dismissed, 3 closed by a call, 4 other.
     static let notificationClosedRule = signalRule("NotificationClosed")
     /// The server starting, stopping or being replaced: what it can do may change.
-    static let ownerChangedRule = "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='\(busName)'"
+    static let ownerChangedRule =
+        "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='\(busName)'"
 
     /// Only the notification server's own signals: any client on the session bus may emit a
     /// signal with these names, and a button press ends a break and tells the partner.
@@ -35,7 +36,8 @@ enum NotificationsAPI {
     /// has gone in the meantime, the call fails instead of reaching its successor, whose
     /// notification with the same id may be another program's.
     static func closeCall(_ id: UInt32, to server: String, on bus: SDBus) throws(SDBusFailure) -> SDBusMessage {
-        let message = try bus.methodCall(destination: server, path: path, interface: interface, member: "CloseNotification")
+        let message = try bus.methodCall(
+            destination: server, path: path, interface: interface, member: "CloseNotification")
         try message.append(id)
         return message
     }

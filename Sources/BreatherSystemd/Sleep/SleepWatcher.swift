@@ -19,7 +19,8 @@ import Glibc
 /// Its state is used only on `queue` (`start` goes there with `sync`); `@unchecked Sendable`
 /// so Dispatch handlers may capture it.
 public final class SleepWatcher: @unchecked Sendable {
-    static let rule = "type='signal',sender='org.freedesktop.login1',interface='org.freedesktop.login1.Manager',member='PrepareForSleep',path='/org/freedesktop/login1'"
+    static let rule =
+        "type='signal',sender='org.freedesktop.login1',interface='org.freedesktop.login1.Manager',member='PrepareForSleep',path='/org/freedesktop/login1'"
     /// Released at the latest this long after the announcement: inside logind's default
     /// 5 s, with room for the release to reach it.
     static let longestDelay: DispatchTimeInterval = .milliseconds(4000)

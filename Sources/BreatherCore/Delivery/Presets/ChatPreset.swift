@@ -4,6 +4,8 @@ enum ChatPreset {
     static func request(for delivery: Delivery, url: String, field: String, timeout: Double) -> HTTPRequest {
         var body = JSONObjectWriter()
         body.add(field, string: delivery.message)
-        return HTTPRequest(method: "POST", url: url, headers: PresetRequest.headers(delivery: delivery), body: Array(body.finish().utf8), timeout: timeout)
+        return HTTPRequest(
+            method: "POST", url: url, headers: PresetRequest.headers(delivery: delivery),
+            body: Array(body.finish().utf8), timeout: timeout)
     }
 }

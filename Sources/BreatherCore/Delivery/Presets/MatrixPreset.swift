@@ -5,12 +5,17 @@
 /// `https://matrix.example.org/_matrix/client/v3/rooms/!room:example.org`; the access token
 /// comes from `token_file`.
 enum MatrixPreset {
-    static func request(for delivery: Delivery, url: String, token: String?, timeout: Double) throws(PresetRequest.Error) -> HTTPRequest {
+    static func request(for delivery: Delivery, url: String, token: String?, timeout: Double) throws(PresetRequest
+        .Error) -> HTTPRequest
+    {
         guard let token else {
             throw PresetRequest.Error(description: "A matrix channel needs token_file with the account's access token.")
         }
         guard url.contains("/rooms/") else {
-            throw PresetRequest.Error(description: "A matrix channel's url must be the room's address, such as https://matrix.example.org/_matrix/client/v3/rooms/!room:example.org.")
+            throw PresetRequest.Error(
+                description:
+                    "A matrix channel's url must be the room's address, such as https://matrix.example.org/_matrix/client/v3/rooms/!room:example.org."
+            )
         }
         var base = url
         while base.hasSuffix("/") { base.removeLast() }
@@ -20,6 +25,7 @@ enum MatrixPreset {
         body.add("body", string: delivery.message)
         var headers = PresetRequest.headers(delivery: delivery)
         headers.append(("Authorization", "Bearer \(token)"))
-        return HTTPRequest(method: "PUT", url: target, headers: headers, body: Array(body.finish().utf8), timeout: timeout)
+        return HTTPRequest(
+            method: "PUT", url: target, headers: headers, body: Array(body.finish().utf8), timeout: timeout)
     }
 }

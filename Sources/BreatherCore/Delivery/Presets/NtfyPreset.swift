@@ -4,9 +4,13 @@
 /// The channel's `url` is the topic URL (`https://ntfy.example.org/sam-and-alex`); a token
 /// from `token_file` is sent as a bearer token.
 enum NtfyPreset {
-    static func request(for delivery: Delivery, url: String, token: String?, timeout: Double) throws(PresetRequest.Error) -> HTTPRequest {
+    static func request(for delivery: Delivery, url: String, token: String?, timeout: Double) throws(PresetRequest
+        .Error) -> HTTPRequest
+    {
         guard let split = URLParts(url), let topic = split.lastPathComponent, !topic.isEmpty else {
-            throw PresetRequest.Error(description: "An ntfy channel's url must end in the topic, such as https://ntfy.example.org/sam-and-alex.")
+            throw PresetRequest.Error(
+                description:
+                    "An ntfy channel's url must end in the topic, such as https://ntfy.example.org/sam-and-alex.")
         }
         var body = JSONObjectWriter()
         body.add("topic", string: topic)
@@ -17,6 +21,8 @@ enum NtfyPreset {
         body.add("tags", raw: "[\(JSONObjectWriter.quote(delivery.event.rawValue))]")
         var headers = PresetRequest.headers(delivery: delivery)
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
-        return HTTPRequest(method: "POST", url: split.origin + split.parentPath, headers: headers, body: Array(body.finish().utf8), timeout: timeout)
+        return HTTPRequest(
+            method: "POST", url: split.origin + split.parentPath, headers: headers, body: Array(body.finish().utf8),
+            timeout: timeout)
     }
 }

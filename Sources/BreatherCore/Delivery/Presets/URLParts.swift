@@ -39,7 +39,9 @@ struct URLParts {
     static func percentEncode(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
-            let allowed = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E
+            let allowed =
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E
             out += allowed ? String(UnicodeScalar(byte)) : String(format: "%%%02X", byte)
         }
         return out
