@@ -977,14 +977,17 @@ def analysis(bench: Bench, notes: list[str]) -> None:
     if idle:
         top = ", ".join(f"{os.path.basename(n)} {mib(k)}" for n, k in mem.get("top", []))
         split = (f"{mib(mem.get('anon'))} of it anonymous (the daemon's own heap and stacks) and "
-                 f"{mib(mem.get('file'))} file-backed pages of shared libraries; PSS {mib(mem.get('pss'))}. "
+                 f"{mib(mem.get('file'))} file-backed pages (the binary and its libraries); PSS {mib(mem.get('pss'))}. "
                  f"Largest mappings: {top}." if mem.get("file") is not None else "")
         if idle / 1024 > 15:
-            notes.append(f"Missed (memory, idle): VmRSS {mib(idle)}, {split} VmRSS counts every shared-library page "
-                         "the process has touched: the dynamically linked Swift runtime, Foundation with ICU, and "
-                         "libcurl's TLS stack. Linking the Swift libraries statically (`--static-swift-stdlib`, "
-                         "which loads only what is used), dropping Foundation for FoundationEssentials, and a "
-                         "libcurl without TLS for loopback-only setups would each cut it.")
+            notes.append(f"Missed (memory, idle): VmRSS {mib(idle)}, {split} VmRSS counts every file page the "
+                         "process has touched, shared or not; what is its own (private) is a few MiB. The release "
+                         "binary links the Swift runtime and Foundation statically, and most of its resident pages "
+                         "are read at start (relocations, and the runtime's protocol-conformance lookups, which "
+                         "scan the whole binary's records); libcurl brings its TLS stack (libcrypto, gnutls) and "
+                         "Foundation's ICU libstdc++. What would cut it: Foundation left out for "
+                         "FoundationEssentials, fewer conformance lookups at start, and libcurl loaded (dlopen) "
+                         "only when a webhook is first sent.")
         else:
             notes.append(f"Memory, idle: VmRSS {mib(idle)}; {split}")
     floor_d, floor_c = r.get("floor_daemon"), r.get("floor_cli")
@@ -992,12 +995,13 @@ def analysis(bench: Bench, notes: list[str]) -> None:
         ready = r.get("ready_empty")
         status = r.get("rt_status")
         notes.append(f"Process start floor: `breatherd` that stops at once (no XDG_RUNTIME_DIR) takes "
-                     f"{ms(median(floor_d))} and `breather --help` {ms(median(floor_c))} (medians): exec, loading "
-                     f"and relocating about 30 shared libraries (Swift runtime, Foundation, ICU, libcurl and its TLS "
-                     f"stack) and starting the Swift runtime."
+                     f"{ms(median(floor_d))} and `breather --help` {ms(median(floor_c))} (medians): exec, "
+                     f"relocating the statically linked binary and its few shared libraries (libcurl and its TLS "
+                     f"stack, libsystemd), and the Swift runtime's first protocol-conformance lookups, which scan "
+                     f"the whole binary (`breather status` skips the argument parser for this reason)."
                      + (f" That is {median(floor_d) / median(ready):.0%} of start to READY" if ready else "")
                      + (f" and {median(floor_c) / median(status):.0%} of a `breather status` round trip" if status else "")
-                     + "; static linking (`-static-stdlib`) is what would move these figures, not the daemon's logic.")
+                     + "; a smaller binary is what would move these figures, not the daemon's logic.")
     ready = r.get("ready_empty")
     if ready and median(ready) > 0.1:
         notes.append(f"Missed (start to READY, empty): median {ms(median(ready))}.")
