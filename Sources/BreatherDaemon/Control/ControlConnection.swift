@@ -179,7 +179,10 @@ final class ControlConnection: @unchecked Sendable {
     private func finishClose() {
         guard !writing, let source, !source.isCancelled else { return }
         idleTimer?.cancel()
-        resumeReading()
+        // Cancel first, then balance a suspension: resuming first re-arms the descriptor with
+        // the event loop just as the cancel tears it down, a race seen once in libdispatch's
+        // manager thread ("finalize unregistration") under a burst of connections.
         source.cancel()
+        resumeReading()
     }
 }
