@@ -11,7 +11,7 @@ import Foundation
 /// Reminders to come:
 ///   14:30  -5m          desktop
 ///   14:35  at check-in  desktop
-///   14:45  +10m         alex
+///   14:45  +10m         alex (held by alex's server)
 /// Waiting to be sent again:
 ///   announce to alex: next try at 14:26 (3 attempts so far). Last error: connection refused
 /// ```
@@ -27,6 +27,12 @@ enum StatusText {
             lines.append("Waiting to be sent again:")
             for delivery in report.retrying {
                 lines.append("  " + retryLine(delivery, clock: clock))
+            }
+        }
+        if let notTakenBack = report.notTakenBack, !notTakenBack.isEmpty {
+            lines.append("Could not be taken back from the partner's server in time, so it may still arrive:")
+            for message in notTakenBack {
+                lines.append("  \(message.event.rawValue) to \(message.channel), due at \(clock.moment(message.dueAt))")
             }
         }
         return lines.joined(separator: "\n")
@@ -59,7 +65,9 @@ enum StatusText {
             let width = offsets.map(\.count).max() ?? 0
             for (reminder, offset) in zip(running.pending, offsets) {
                 let padded = offset.padding(toLength: width, withPad: " ", startingAt: 0)
-                lines.append("  \(clock.moment(reminder.dueAt))  \(padded)  \(reminder.to.joined(separator: ", "))")
+                let held = (reminder.heldBy ?? []).map { " (held by \($0)'s server)" }.joined()
+                lines.append(
+                    "  \(clock.moment(reminder.dueAt))  \(padded)  \(reminder.to.joined(separator: ", "))\(held)")
             }
         }
         return lines

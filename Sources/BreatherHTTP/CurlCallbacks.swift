@@ -3,11 +3,13 @@ import CCurl
 /// The C callbacks libcurl calls during `curl_multi_perform`, on the driving thread. Their
 /// userdata is an unretained `CurlExchange` that `CurlDriver` keeps alive for the transfer.
 enum CurlCallbacks {
-    /// Counts and discards the response body: nothing is kept, so memory stays bounded.
-    static let discardBody: breather_curl_data_callback = { _, size, count, userdata in
+    /// Hands the response body to the exchange, which keeps a bounded prefix of it when the
+    /// request asked for it and counts and drops it otherwise.
+    static let readBody: breather_curl_data_callback = { data, size, count, userdata in
         let total = size * count
         if let userdata {
-            Unmanaged<CurlExchange>.fromOpaque(userdata).takeUnretainedValue().receivedBody(byteCount: total)
+            let bytes = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : total)
+            Unmanaged<CurlExchange>.fromOpaque(userdata).takeUnretainedValue().receivedBody(bytes)
         }
         return total
     }

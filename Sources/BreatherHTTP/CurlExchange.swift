@@ -14,12 +14,16 @@ final class CurlExchange {
     private(set) var retryAfter: String?
     /// Response body bytes seen and discarded.
     private(set) var discardedBodyBytes = 0
+    /// The final response's body, for a request that `keepsBody` (at most
+    /// `HTTPRequest.keptBodyLimit` bytes); nil for any other.
+    private var keptBody: [UInt8]?
 
     init(request: HTTPRequest, completion: @escaping @Sendable (HTTPOutcome) -> Void) throws(CurlError) {
         try HTTPRequestValidation.validate(request)
         self.easy = try CurlEasy()
         self.headers = CurlHeaderList()
         self.completion = completion
+        self.keptBody = request.keepsBody ? [] : nil
         try configure(request)
     }
 
@@ -42,7 +46,7 @@ final class CurlExchange {
         try configureHeaders(request)
 
         let context = Unmanaged.passUnretained(self).toOpaque()
-        try easy.set(CURLOPT_WRITEFUNCTION, callback: CurlCallbacks.discardBody, "install the body callback")
+        try easy.set(CURLOPT_WRITEFUNCTION, callback: CurlCallbacks.readBody, "install the body callback")
         try easy.set(CURLOPT_WRITEDATA, pointer: context, "install the body callback")
         try easy.set(CURLOPT_HEADERFUNCTION, callback: CurlCallbacks.readHeader, "install the header callback")
         try easy.set(CURLOPT_HEADERDATA, pointer: context, "install the header callback")
@@ -89,6 +93,7 @@ final class CurlExchange {
     func receivedHeaderLine(_ line: String) {
         if line.hasPrefix("HTTP/") {
             retryAfter = nil
+            if keptBody != nil { keptBody = [] }
             return
         }
         guard let colon = line.firstIndex(of: ":") else { return }
@@ -97,8 +102,14 @@ final class CurlExchange {
         retryAfter = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func receivedBody(byteCount: Int) {
-        discardedBodyBytes &+= byteCount
+    func receivedBody(_ bytes: UnsafeRawBufferPointer) {
+        guard keptBody != nil else {
+            discardedBodyBytes &+= bytes.count
+            return
+        }
+        let room = max(0, HTTPRequest.keptBodyLimit - keptBody!.count)
+        keptBody!.append(contentsOf: bytes.prefix(room))
+        discardedBodyBytes &+= max(0, bytes.count - room)
     }
 
     /// Turns the transfer's result into the outcome and reports it. Any HTTP status means
@@ -106,7 +117,7 @@ final class CurlExchange {
     func finish(result: CURLcode) {
         let status = easy.responseCode()
         if status > 0 {
-            completion(.response(status: status, retryAfter: retryAfter))
+            completion(.response(status: status, retryAfter: retryAfter, body: keptBody ?? []))
         } else if result == CURLE_OK {
             completion(.failure(code: 0, message: "The server's answer had no HTTP status."))
         } else {

@@ -147,6 +147,10 @@ final class RecordingTransport: DeliveryTransport, @unchecked Sendable {
         completion: @escaping @Sendable (AttemptResult, ShownNotification?) -> Void
     ) {}
 
+    func checkHolding(_ channel: Channel, completion: @escaping @Sendable (String?) -> Void) {
+        completion(nil)
+    }
+
     func close(_ shown: ShownNotification) {
         lock.withLock { _closed.append(shown) }
     }

@@ -7,15 +7,18 @@ import Foundation
 /// it and performs the effects, so nothing is acknowledged that is not on disk. It reads
 /// no clock, file or socket of its own: every decision is a function of state and `now`.
 public struct BreakMachine: Sendable {
-    public private(set) var state: BreatherState
+    public internal(set) var state: BreatherState
     /// The settings in force (names and channels); replaced on reload.
     public var settings: Settings
     public var values: MessageValues
     /// Deliveries being attempted right now; not saved, since after a restart none is.
-    public private(set) var inFlight: Set<String> = []
+    public internal(set) var inFlight: Set<String> = []
     /// How long before its time a reminder's deliveries are made and saved, so that at the
     /// due instant nothing waits for the disk and the attempt starts at once.
     public var lead: TimeInterval = 2
+    /// Channels whose service was found unable to hold messages since the daemon started:
+    /// their messages are sent from here, and the warning is said once.
+    public internal(set) var notHolding: Set<String> = []
 
     public init(state: BreatherState, settings: Settings, values: MessageValues = MessageValues()) {
         self.state = state
@@ -60,6 +63,7 @@ public struct BreakMachine: Sendable {
         if let announce = plan.announce {
             enqueue(announce, event: .announce, for: brk, tag: "announce", now: now)
         }
+        handOffLater(brk, now: now)
         return effects + tick(now: now)
     }
 
@@ -87,9 +91,12 @@ public struct BreakMachine: Sendable {
         // A reminder that goes out again under the new time supersedes its unsent copy.
         state.outbox.removeAll { delivery in
             delivery.breakId == brk.id && delivery.reminderIndex.map(renewed.contains) == true
-                && !inFlight.contains(delivery.id)
+                && !inFlight.contains(delivery.id) && delivery.hold == nil
         }
+        // What the services hold is for the old time: taken back, and handed over anew.
+        takeBack(breakId: brk.id, now: now)
         state.activeBreak = brk
+        handOffLater(brk, now: now)
         var effects: [Effect] = [
             .log(
                 LogEntry(
@@ -126,6 +133,8 @@ public struct BreakMachine: Sendable {
                 let dueAt = brk.dueDate(ofReminder: index)
                 if reminder.offset.seconds < 0, now >= brk.checkinAt {
                     brk.reminders[position].status = .dropped
+                    effects += settleHeldOfDropped(
+                        brk, reminderIndex: index, round: brk.reminders[position].sentCount + 1, now: now)
                     effects.append(
                         .log(
                             LogEntry(
@@ -139,11 +148,17 @@ public struct BreakMachine: Sendable {
                 brk.reminders[position].status = .sent
                 brk.reminders[position].sentCount += 1
                 state.activeBreak = brk
-                enqueue(
-                    Plan.Message(to: reminder.to, template: reminder.template), event: .reminder, for: brk,
-                    tag: "r\(index).\(brk.reminders[position].sentCount)", due: dueAt, offset: reminder.offset.seconds,
-                    reminderIndex: index, round: brk.reminders[position].sentCount, now: now
-                )
+                let round = brk.reminders[position].sentCount
+                let (sendHere, holdEffects) = releaseHeld(
+                    brk, reminderIndex: index, round: round, channels: reminder.to, now: now)
+                effects += holdEffects
+                if !sendHere.isEmpty {
+                    enqueue(
+                        Plan.Message(to: sendHere, template: reminder.template), event: .reminder, for: brk,
+                        tag: "r\(index).\(round)", due: dueAt, offset: reminder.offset.seconds, reminderIndex: index,
+                        round: round, now: now
+                    )
+                }
             }
             state.activeBreak = brk
         }
@@ -226,9 +241,13 @@ public struct BreakMachine: Sendable {
         }
         var delivery = state.outbox[position]
         delivery.attempts += 1
+        if delivery.hold != nil {
+            state.outbox[position] = delivery
+            return finishedHold(delivery, at: position, result: result, now: now, jitter: jitter)
+        }
         var fields = LogEntry.fields(of: delivery)
         fields["attempt"] = String(delivery.attempts)
-        switch result {
+        switch result.ordinary {
         case .delivered(let detail):
             state.outbox.remove(at: position)
             fields["late_seconds"] = String(format: "%.3f", now.timeIntervalSince(delivery.dueAt))
@@ -295,6 +314,8 @@ public struct BreakMachine: Sendable {
                         "Attempt \(delivery.attempts) of \(delivery.event.rawValue) to \(delivery.channel) failed; trying again in \(String(format: "%.1f", delay)) s: \(reason)",
                         fields: fields))
             ]
+        case .held, .cannotHold:
+            return []
         }
     }
 
@@ -303,10 +324,14 @@ public struct BreakMachine: Sendable {
     private mutating func sweepOutbox(now: Date) -> [Effect] {
         var effects: [Effect] = []
         var kept: [Delivery] = []
+        var closedHoldSteps: [Delivery] = []
         for delivery in state.outbox {
             if inFlight.contains(delivery.id) {
                 kept.append(delivery)
-            } else if delivery.isBeforeReminder, let checkin = delivery.checkinAt, now >= checkin {
+            } else if delivery.hold != nil, now > delivery.expiresAt {
+                closedHoldSteps.append(delivery)
+            } else if delivery.hold == nil, delivery.isBeforeReminder, let checkin = delivery.checkinAt, now >= checkin
+            {
                 effects.append(
                     .log(
                         LogEntry(
@@ -325,7 +350,7 @@ public struct BreakMachine: Sendable {
                 if delivery.nextAttemptAt <= now {
                     if delivery.template != nil {
                         delivery.render(now: now, with: values)
-                    } else {
+                    } else if delivery.hold == nil {
                         rerenderIfLate(&delivery, now: now)
                     }
                     inFlight.insert(delivery.id)
@@ -335,6 +360,9 @@ public struct BreakMachine: Sendable {
             }
         }
         state.outbox = kept
+        for delivery in closedHoldSteps {
+            effects += holdStepExpired(delivery, now: now)
+        }
         return effects
     }
 
@@ -368,7 +396,9 @@ public struct BreakMachine: Sendable {
         // being sent right now is left to finish: if it arrives, it is logged as delivered
         // (and a desktop one is closed again).
         state.outbox.removeAll { delivery in
-            guard delivery.breakId == brk.id, !inFlight.contains(delivery.id) else { return false }
+            guard delivery.breakId == brk.id, !inFlight.contains(delivery.id), delivery.hold == nil else {
+                return false
+            }
             let onDesktop = settings.channels[delivery.channel]?.kind == .desktop
             guard delivery.event == .reminder || (onDesktop && [.announce, .extend].contains(delivery.event)) else {
                 return false
@@ -381,6 +411,8 @@ public struct BreakMachine: Sendable {
                         fields: LogEntry.fields(of: delivery))))
             return true
         }
+        // What the services hold of it is taken back.
+        takeBack(breakId: brk.id, now: now)
         state.activeBreak = nil
         let message = outcome == .back ? brk.plan.back : brk.plan.cancel
         // The break's notification is closed as it ends (the executor closes
@@ -404,7 +436,7 @@ public struct BreakMachine: Sendable {
     /// Puts one delivery per channel of `message` into the outbox, due now unless said.
     /// `lateSince` fixes `{late}` (and `{minutes_left}`) for every attempt, measured from that
     /// instant to now; otherwise both are rendered again at each attempt.
-    private mutating func enqueue(
+    mutating func enqueue(
         _ message: Plan.Message, event: Event, for brk: Break, tag: String,
         due: Date? = nil, offset: Int? = nil, reminderIndex: Int? = nil, round: Int? = nil, lateSince: Date? = nil,
         now: Date

@@ -42,6 +42,10 @@ public struct Webhook: Hashable, Sendable, Codable {
     public var tokenFile: String?
     public var timeout: Span
     public var retryWindow: Span
+    /// `hold_on_server`: the service (ntfy 2.16+, Matrix with MSC4140) is handed each later
+    /// message of a break at its start and delivers it at its time, also while this computer
+    /// sleeps.
+    public var holdOnServer: Bool = false
 
     public init(
         preset: Preset = .json,

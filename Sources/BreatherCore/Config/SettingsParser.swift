@@ -12,7 +12,9 @@ struct SettingsParser {
     }
 
     static let topKeys = ["me", "partner", "default_plan", "channels"]
-    static let webhookKeys = ["type", "preset", "url", "url_file", "token_file", "timeout", "retry_window"]
+    static let webhookKeys = [
+        "type", "preset", "url", "url_file", "token_file", "timeout", "retry_window", "hold_on_server",
+    ]
 
     let paths: Paths
 

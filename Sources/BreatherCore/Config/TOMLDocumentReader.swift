@@ -86,6 +86,16 @@ final class TOMLDocumentReader {
         return string
     }
 
+    /// `true` or `false`; `fallback` when the key is absent, nil when it is of another type.
+    func boolean(_ key: String, in table: TOMLTable, at tablePath: TOMLKeyPath, fallback: Bool) -> Bool? {
+        guard let value = value(key, in: table) else { return fallback }
+        guard case .boolean(let boolean) = value.kind else {
+            reportWrongType(tablePath + [.key(key)], expected: "true or false", value: value)
+            return nil
+        }
+        return boolean
+    }
+
     /// A table, or nil (reported when it is required or of the wrong type).
     func table(_ key: String, in table: TOMLTable, at tablePath: TOMLKeyPath, expected: String, missing: String? = nil)
         -> TOMLTable?

@@ -49,6 +49,15 @@ struct WebhookParser {
         if let window = reader.duration("retry_window", in: table, at: path, fallback: Channel.defaultRetryWindow) {
             webhook.retryWindow = window
         }
+        if let hold = reader.boolean("hold_on_server", in: table, at: path, fallback: false) {
+            if hold, webhook.preset != .ntfy, webhook.preset != .matrix {
+                reader.report(
+                    path + ["hold_on_server"],
+                    "\(display).hold_on_server works only with the ntfy and matrix presets, whose servers can hold a message until its time."
+                )
+            }
+            webhook.holdOnServer = hold
+        }
         return reader.diagnostics.count == before ? webhook : nil
     }
 

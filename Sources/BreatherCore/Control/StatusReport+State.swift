@@ -10,14 +10,23 @@ extension StatusReport {
                 nextAttemptAt: $0.nextAttemptAt, expiresAt: $0.expiresAt, lastError: $0.lastError
             )
         }
+        let notTakenBack = state.heldMessages.filter { $0.phase == .notCancelled }.map {
+            NotTakenBack(channel: $0.channel, dueAt: $0.dueAt)
+        }
         guard let brk = state.activeBreak else {
-            self.init(active: false, break: nil, retrying: retrying)
+            self.init(
+                active: false, break: nil, retrying: retrying, notTakenBack: notTakenBack.isEmpty ? nil : notTakenBack)
             return
         }
-        let pending = brk.remindersToCome(now: now).map {
-            PendingReminder(
-                offsetSeconds: brk.plan.reminders[$0.index].offset.seconds, dueAt: brk.dueDate(ofReminder: $0.index),
-                to: brk.plan.reminders[$0.index].to
+        let pending = brk.remindersToCome(now: now).map { reminder in
+            let dueAt = brk.dueDate(ofReminder: reminder.index)
+            let heldBy = state.heldMessages.filter {
+                $0.breakId == brk.id && $0.reminderIndex == reminder.index && $0.dueAt == dueAt
+                    && ($0.phase == .held || $0.phase == .releasing)
+            }.map(\.channel)
+            return PendingReminder(
+                offsetSeconds: brk.plan.reminders[reminder.index].offset.seconds, dueAt: dueAt,
+                to: brk.plan.reminders[reminder.index].to, heldBy: heldBy.isEmpty ? nil : heldBy
             )
         }
         self.init(
@@ -26,7 +35,7 @@ extension StatusReport {
                 id: brk.id, plan: brk.plan.name, startedAt: brk.startedAt, checkinAt: brk.checkinAt,
                 extensions: brk.extensions, pending: pending, partner: brk.partner, note: brk.note
             ),
-            retrying: retrying
+            retrying: retrying, notTakenBack: notTakenBack.isEmpty ? nil : notTakenBack
         )
     }
 }

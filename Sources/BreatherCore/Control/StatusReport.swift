@@ -6,11 +6,28 @@ public struct StatusReport: Hashable, Sendable, Codable {
     public var active: Bool
     public var `break`: BreakStatus?
     public var retrying: [RetryingDelivery]
+    /// Held messages of an ended or moved break that their service could not be told to drop
+    /// before their time: the partner may still receive them. Nil when there are none.
+    public var notTakenBack: [NotTakenBack]?
 
-    public init(active: Bool, break: BreakStatus?, retrying: [RetryingDelivery]) {
+    public init(active: Bool, break: BreakStatus?, retrying: [RetryingDelivery], notTakenBack: [NotTakenBack]? = nil) {
         self.active = active
         self.break = `break`
         self.retrying = retrying
+        self.notTakenBack = notTakenBack
+    }
+
+    /// A held message that could not be taken back in time.
+    public struct NotTakenBack: Hashable, Sendable, Codable {
+        public var event: Event
+        public var channel: String
+        public var dueAt: Date
+
+        public init(event: Event = .reminder, channel: String, dueAt: Date) {
+            self.event = event
+            self.channel = channel
+            self.dueAt = dueAt
+        }
     }
 
     public struct BreakStatus: Hashable, Sendable, Codable {
@@ -45,12 +62,16 @@ public struct StatusReport: Hashable, Sendable, Codable {
         public var offsetSeconds: Int
         public var dueAt: Date
         public var to: [String]
+        /// The channels of `to` whose service holds it for its time (nil: none), so it
+        /// reaches the partner even if this computer sleeps.
+        public var heldBy: [String]?
 
-        public init(event: Event = .reminder, offsetSeconds: Int, dueAt: Date, to: [String]) {
+        public init(event: Event = .reminder, offsetSeconds: Int, dueAt: Date, to: [String], heldBy: [String]? = nil) {
             self.event = event
             self.offsetSeconds = offsetSeconds
             self.dueAt = dueAt
             self.to = to
+            self.heldBy = heldBy
         }
     }
 

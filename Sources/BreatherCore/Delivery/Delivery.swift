@@ -40,6 +40,13 @@ public struct Delivery: Hashable, Sendable, Codable {
     /// For a message queued as its break ended (back, cancel): the desktop notification it
     /// replaces, since the break that remembered it is gone.
     public var replacesNotification: UInt32?
+    /// For a channel whose service holds messages: what this delivery asks of the service
+    /// (nil: an ordinary message, shown now).
+    public var hold: HoldStep?
+    /// For a release or a cancel: the held message's key (the ntfy sequence id).
+    public var holdKey: String?
+    /// For a release or a cancel at Matrix: the `delay_id`. A secret: never logged or shown.
+    public var holdHandle: String?
 
     public init(
         id: String,

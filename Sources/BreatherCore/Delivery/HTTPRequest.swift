@@ -7,17 +7,28 @@ public struct HTTPRequest: Hashable, Sendable {
     public var body: [UInt8]
     /// Seconds for the whole exchange.
     public var timeout: Double
+    /// Whether the answer's body matters (a Matrix `delay_id`, the server's versions): kept
+    /// up to `HTTPRequest.keptBodyLimit` bytes. Other answers' bodies are counted and dropped.
+    public var keepsBody: Bool
 
-    public init(method: String, url: String, headers: [(name: String, value: String)], body: [UInt8], timeout: Double) {
+    /// More than any answer a hold needs; a larger body is cut here, so memory stays bounded.
+    public static let keptBodyLimit = 64 * 1024
+
+    public init(
+        method: String, url: String, headers: [(name: String, value: String)], body: [UInt8], timeout: Double,
+        keepsBody: Bool = false
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.keepsBody = keepsBody
     }
 
     public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
         lhs.method == rhs.method && lhs.url == rhs.url && lhs.body == rhs.body && lhs.timeout == rhs.timeout
+            && lhs.keepsBody == rhs.keepsBody
             && lhs.headers.map(\.name) == rhs.headers.map(\.name)
             && lhs.headers.map(\.value) == rhs.headers.map(\.value)
     }
@@ -31,8 +42,9 @@ public struct HTTPRequest: Hashable, Sendable {
 
 /// What came of one HTTP attempt.
 public enum HTTPOutcome: Hashable, Sendable {
-    /// The server answered; `retryAfter` is the raw `Retry-After` header, if any.
-    case response(status: Int, retryAfter: String?)
+    /// The server answered; `retryAfter` is the raw `Retry-After` header, if any; `body` is
+    /// the answer's body when the request `keepsBody`, and empty otherwise.
+    case response(status: Int, retryAfter: String?, body: [UInt8] = [])
     /// No answer: the transport's error, in one sentence without the URL.
     case failure(code: Int, message: String)
 }

@@ -7,6 +7,24 @@ public enum AttemptResult: Hashable, Sendable {
     /// It failed. `retryable` is false where trying again cannot help (HTTP 404, a bad
     /// request); `retryAfter` is the receiver's own wish in seconds.
     case failed(reason: String, retryable: Bool, retryAfter: Double?)
+    /// A hand-off (`HoldStep.handOff`) was taken: the service holds the message for its due
+    /// time. `handle` is Matrix's `delay_id` (a secret), nil for ntfy.
+    case held(handle: String?)
+    /// The service cannot hold messages (ntfy before 2.16, Matrix without delayed events):
+    /// nothing was handed over, and the message is sent from this computer at its time.
+    case cannotHold(reason: String)
+}
+
+extension AttemptResult {
+    /// The result as an ordinary message's: a hold answer cannot come for one, and is taken
+    /// for what it says of the message.
+    var ordinary: AttemptResult {
+        switch self {
+        case .held: .delivered(detail: "held by the server")
+        case .cannotHold(let reason): .failed(reason: reason, retryable: false, retryAfter: nil)
+        default: self
+        }
+    }
 }
 
 /// When to try a failed delivery again: exponential backoff with jitter, the first retry
@@ -33,7 +51,7 @@ public enum RetryPolicy {
     /// are worth another try; any other status is not; no answer at all always is.
     public static func classify(_ outcome: HTTPOutcome, now: Date) -> AttemptResult {
         switch outcome {
-        case .response(let status, let retryAfter):
+        case .response(let status, let retryAfter, _):
             if (200..<300).contains(status) { return .delivered(detail: "HTTP \(status)") }
             let wait = retryAfter.flatMap { parseRetryAfter($0, now: now) }
             if [408, 425, 429].contains(status) || (500..<600).contains(status) {

@@ -9,6 +9,15 @@ public struct BreatherState: Hashable, Sendable, Codable {
     public var outbox: [Delivery]
     /// History and journal lines of the last change, until they are written (nil: none).
     public var unwritten: UnwrittenRecords?
+    /// Messages that services hold, or are being handed, for their due time (nil: none; a
+    /// state saved before holding existed has no such key).
+    public var held: [HeldMessage]?
+
+    /// The held messages, as a list.
+    public var heldMessages: [HeldMessage] {
+        get { held ?? [] }
+        set { held = newValue.isEmpty ? nil : newValue }
+    }
 
     public init(activeBreak: Break? = nil, outbox: [Delivery] = [], unwritten: UnwrittenRecords? = nil) {
         self.version = BreatherState.currentVersion

@@ -26,15 +26,12 @@ struct ChannelTest {
             checkinAt: nil, dueAt: now, offsetSeconds: nil, createdAt: now, expiresAt: now, nextAttemptAt: now
         )
         let logger = self.logger
+        let transport = self.transport
         transport.send(delivery, through: channel, replacing: nil) { result, _ in
             var fields: Logger.Metadata = [
                 "event": "test", "channel": .string(name), "delivery_id": .string(delivery.id),
             ]
-            switch result {
-            case .delivered(let detail):
-                fields["outcome"] = "delivered"
-                logger.info("Test message delivered through \(name) (\(detail)).", metadata: fields)
-                reply(.success("Test message delivered through \(name) (\(detail))."))
+            switch result.ordinaryForTest {
             case .failed(let reason, _, _):
                 fields["outcome"] = "failed"
                 logger.warning("Test message through \(name) failed: \(reason)", metadata: fields)
@@ -43,7 +40,31 @@ struct ChannelTest {
                         .deliveryFailed,
                         "The test message through \(name) failed: \(reason.hasSuffix(".") ? String(reason.dropLast()) : reason); check the channel's settings in breather.toml."
                     ))
+            case .delivered(let detail):
+                fields["outcome"] = "delivered"
+                logger.info("Test message delivered through \(name) (\(detail)).", metadata: fields)
+                let delivered = "Test message delivered through \(name) (\(detail))."
+                guard channel.webhook?.holdOnServer == true else { return reply(.success(delivered)) }
+                transport.checkHolding(channel) { problem in
+                    if let problem {
+                        logger.warning("\(name): \(problem)", metadata: ["event": "test", "channel": .string(name)])
+                    }
+                    reply(.success(delivered + " " + (problem ?? "Its server can hold messages until their time.")))
+                }
+            default:
+                reply(.success("Test message delivered through \(name)."))
             }
+        }
+    }
+}
+
+extension AttemptResult {
+    /// A test message is an ordinary one: no hold answer comes for it.
+    fileprivate var ordinaryForTest: AttemptResult {
+        switch self {
+        case .held: .delivered(detail: "held")
+        case .cannotHold(let reason): .failed(reason: reason, retryable: false, retryAfter: nil)
+        default: self
         }
     }
 }

@@ -18,4 +18,8 @@ protocol DeliveryTransport: Sendable {
 
     /// Closes the notification of a break that ended.
     func close(_ shown: ShownNotification)
+
+    /// For a channel with `hold_on_server`: nil when its service can hold messages, or one
+    /// sentence saying why not.
+    func checkHolding(_ channel: Channel, completion: @escaping @Sendable (String?) -> Void)
 }
