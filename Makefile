@@ -13,7 +13,7 @@ SWIFT      ?= swift
 # Build and test dependencies, from Debian.
 DEBS := libsystemd-dev libcurl4-openssl-dev pkg-config make \
         python3-pytest python3-dbusmock dbus dbus-user-session systemd util-linux \
-        tmux groff-base xvfb dunst notification-daemon xdotool imagemagick
+        tmux groff-base xvfb dunst notification-daemon xdotool imagemagick python3-venv
 
 .PHONY: all build release deps install uninstall test unit-test integration-test bench bench-deps bench-smoke fuzz sanitize clean lint format
 

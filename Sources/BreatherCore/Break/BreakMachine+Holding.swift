@@ -242,10 +242,14 @@ extension BreakMachine {
             let detail = if case .delivered(let detail) = result { detail } else { "held" }
             let sentence: String
             switch step {
-            case .handOff, .release:
+            case .handOff:
                 fields["late_seconds"] = String(format: "%.3f", now.timeIntervalSince(delivery.dueAt))
                 sentence =
-                    "Delivered \(delivery.event.rawValue) to \(delivery.channel) (\(detail), from the server's hold)."
+                    "Delivered \(delivery.event.rawValue) to \(delivery.channel) (\(detail)): its time had come as it was handed over."
+            case .release:
+                fields["late_seconds"] = String(format: "%.3f", now.timeIntervalSince(delivery.dueAt))
+                sentence =
+                    "Delivered \(delivery.event.rawValue) to \(delivery.channel): its server released it at its time (\(detail))."
             case .cancel:
                 sentence = "Took back the \(what) from the server of \(delivery.channel) (\(detail))."
             }

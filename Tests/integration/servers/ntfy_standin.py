@@ -73,6 +73,9 @@ Python API for tests:
         ntfy.scheduled("sam-and-alex")   # scheduled, not yet delivered
         ntfy.requests                    # every request, in order
         ntfy.press("sam-and-alex", message_id, "Okay. I'll be here.")   # an http action button
+        ntfy.hold_answers(lambda r: r.method == "PUT")   # carry out, but do not answer yet
+        ntfy.held_answers                # how many answers were held back so far
+        ntfy.release_answers()           # answer them (clients still listening) and stop holding
 
 Self-check: `/usr/bin/python3 -m Tests.integration.servers.ntfy_standin` from the repository
 root (not a pytest test).
@@ -371,6 +374,12 @@ class NtfyStandIn:
         self._requests: list[RequestRecord] = []
         self._counter = 0
         self._closing = threading.Event()
+        # hold_answers(): requests that match are carried out but not answered until
+        # release_answers() (or close), so a test can end a client between the two.
+        self._answers_open = threading.Event()
+        self._answers_open.set()
+        self._hold_match: Optional[Any] = None
+        self.held_answers = 0
         stand_in = self
 
         class Handler(_Handler):
@@ -404,6 +413,7 @@ class NtfyStandIn:
         if self._closing.is_set():
             return
         self._closing.set()
+        self._answers_open.set()
         with self._lock:
             self._lock.notify_all()
         self._httpd.shutdown()
@@ -430,6 +440,23 @@ class NtfyStandIn:
         with self._lock:
             t = self._topics.get(topic)
             return [dict(s.message) for s in (t.cache if t else []) if s.scheduled]
+
+    def hold_answers(self, match: Optional[Any] = None) -> None:
+        """From now on, a request for which `match(record)` is true (every request when
+        `match` is None) is carried out as usual (stored, scheduled, delivered) but its answer
+        is held back until `release_answers()` (at most `ANSWER_HOLD_CAP` seconds): the
+        window where the server has acted and the client does not know it yet."""
+        with self._lock:
+            self._hold_match = match or (lambda record: True)
+            self._answers_open.clear()
+
+    def release_answers(self) -> None:
+        """Sends every held answer (to clients still listening) and stops holding."""
+        with self._lock:
+            self._hold_match = None
+        self._answers_open.set()
+
+    ANSWER_HOLD_CAP = 120.0
 
     def tick_now(self) -> int:
         """Runs one scheduler pass now; returns how many messages it delivered."""
@@ -764,6 +791,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _answer(self, record: RequestRecord, status: int, text: str, content_type: str = "application/json") -> None:
         data = text.encode()
         record.status, record.answer = status, data
+        ntfy = self.server_ref
+        with ntfy._lock:
+            match = ntfy._hold_match
+        if match is not None and not ntfy._answers_open.is_set() and match(record):
+            with ntfy._lock:
+                ntfy.held_answers += 1
+            ntfy._answers_open.wait(ntfy.ANSWER_HOLD_CAP)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
