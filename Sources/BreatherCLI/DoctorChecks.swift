@@ -54,6 +54,7 @@ struct DoctorChecks {
         var findings = [daemon(), socketMode(), config(configuration)]
         findings += bus(configuration)
         findings += webhooks(configuration)
+        findings += channelAnswers(configuration)
         findings.append(lingering())
         return findings
     }
@@ -265,6 +266,28 @@ struct DoctorChecks {
         }
         let secrets = webhook.tokenFile == nil && webhook.urlFile == nil ? "" : ", and its secret files are private"
         return .ok(subject, "\(host) resolves\(secrets).")
+    }
+
+    /// For Matrix channels and those with `hold_on_server`, breatherd asks their servers (it
+    /// holds the HTTP client and the secrets): is the token taken, has the account joined the
+    /// room, can the service hold messages. Nothing reaches the partner.
+    func channelAnswers(_ configuration: Configuration) -> [DoctorFinding] {
+        let asked = configuration.settings.channels.values
+            .filter { $0.webhook.map { $0.preset == .matrix || $0.holdOnServer } ?? false }
+            .sorted { $0.name < $1.name }
+        guard !asked.isEmpty else { return [] }
+        guard let path = paths.socketPath else { return [] }
+        let client = ControlClient(socketPath: path, timeout: 30)
+        return asked.map { channel in
+            let subject = "channel \(channel.name)"
+            do {
+                let answer = try client.send(ControlRequest(op: .checkChannel, channel: channel.name))
+                if answer.ok { return .ok(subject, answer.message ?? "it answers.") }
+                return .problem(subject, answer.error?.message ?? "breatherd could not check it.")
+            } catch {
+                return .skipped(subject, "its server was not asked, as breatherd is not running.")
+            }
+        }
     }
 
     /// Nil when `host` resolves within `resolveTimeout`, else why not.

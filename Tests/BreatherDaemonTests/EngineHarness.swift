@@ -147,8 +147,8 @@ final class RecordingTransport: DeliveryTransport, @unchecked Sendable {
         completion: @escaping @Sendable (AttemptResult, ShownNotification?) -> Void
     ) {}
 
-    func checkHolding(_ channel: Channel, completion: @escaping @Sendable (String?) -> Void) {
-        completion(nil)
+    func checkChannel(_ channel: Channel, completion: @escaping @Sendable ([String]) -> Void) {
+        completion([])
     }
 
     func close(_ shown: ShownNotification) {

@@ -18,7 +18,7 @@ public enum CommandResolver {
                     ))
             }
             return .success(.extend(span))
-        case .status, .reload, .test, .ping:
+        case .status, .reload, .test, .ping, .checkChannel:
             return nil
         }
     }

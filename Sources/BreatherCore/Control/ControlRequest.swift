@@ -8,6 +8,8 @@ public struct ControlRequest: Hashable, Sendable, Codable {
 
     public enum Operation: String, Hashable, Sendable, Codable, CaseIterable {
         case start, back, extend, cancel, status, test, reload, ping
+        /// `doctor`: a channel's Matrix token and room, and whether its service holds messages.
+        case checkChannel = "check_channel"
     }
 
     public var v: Int
@@ -20,7 +22,7 @@ public struct ControlRequest: Hashable, Sendable, Codable {
     public var note: String?
     /// `extend`: how much later the check-in moves.
     public var duration: String?
-    /// `test`: the channel to try.
+    /// `test`, `check_channel`: the channel to try.
     public var channel: String?
 
     public init(

@@ -37,6 +37,8 @@ public struct ControlError: Error, Hashable, Sendable, Codable, CustomStringConv
         case unknownPlan = "unknown_plan"
         /// `start` while a break runs.
         case breakRunning = "break_running"
+        /// `check_channel`: something about the channel needs fixing (the message says what).
+        case channelProblem = "channel_problem"
         /// `back`, `extend` or `cancel` with no break running.
         case noBreak = "no_break"
         /// A malformed duration, or another bad argument.

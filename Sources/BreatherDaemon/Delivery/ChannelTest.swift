@@ -10,14 +10,7 @@ struct ChannelTest {
     let logger: Logger
 
     func run(_ request: ControlRequest, reply: @escaping @Sendable (ControlResponse) -> Void) {
-        guard let name = request.channel, let channel = configuration.settings.channels[name] else {
-            let known = configuration.settings.channels.keys.sorted().joined(separator: ", ")
-            return reply(
-                .failure(
-                    .unknownChannel,
-                    "There is no channel \"\(request.channel ?? "")\" in breather.toml\(known.isEmpty ? "" : "; the channels are \(known)")."
-                ))
-        }
+        guard let (name, channel) = channel(of: request, reply: reply) else { return }
         let now = Date().wholeMilliseconds
         let delivery = Delivery(
             id: "test-" + Engine.newBreakId(), event: .test, channel: name, breakId: nil, plan: nil,
@@ -45,16 +38,48 @@ struct ChannelTest {
                 logger.info("Test message delivered through \(name) (\(detail)).", metadata: fields)
                 let delivered = "Test message delivered through \(name) (\(detail))."
                 guard channel.webhook?.holdOnServer == true else { return reply(.success(delivered)) }
-                transport.checkHolding(channel) { problem in
-                    if let problem {
+                transport.checkChannel(channel) { problems in
+                    for problem in problems {
                         logger.warning("\(name): \(problem)", metadata: ["event": "test", "channel": .string(name)])
                     }
-                    reply(.success(delivered + " " + (problem ?? "Its server can hold messages until their time.")))
+                    let verdict = problems.isEmpty ? ["Its server can hold messages until their time."] : problems
+                    reply(.success(([delivered] + verdict).joined(separator: " ")))
                 }
             default:
                 reply(.success("Test message delivered through \(name)."))
             }
         }
+    }
+}
+
+extension ChannelTest {
+    /// `doctor`'s question about one channel, without sending anything to the partner: its
+    /// Matrix token and room, and whether its service can hold messages.
+    func check(_ request: ControlRequest, reply: @escaping @Sendable (ControlResponse) -> Void) {
+        guard let (name, channel) = channel(of: request, reply: reply) else { return }
+        transport.checkChannel(channel) { problems in
+            if problems.isEmpty {
+                let holds = channel.webhook?.holdOnServer == true ? " and can hold messages until their time" : ""
+                return reply(.success("its server answers\(holds)."))
+            }
+            reply(.failure(.channelProblem, problems.joined(separator: " ")))
+        }
+    }
+
+    /// The channel `request` names, or nil after replying that there is none.
+    fileprivate func channel(of request: ControlRequest, reply: @Sendable (ControlResponse) -> Void) -> (
+        String, Channel
+    )? {
+        guard let name = request.channel, let channel = configuration.settings.channels[name] else {
+            let known = configuration.settings.channels.keys.sorted().joined(separator: ", ")
+            reply(
+                .failure(
+                    .unknownChannel,
+                    "There is no channel \"\(request.channel ?? "")\" in breather.toml\(known.isEmpty ? "" : "; the channels are \(known)")."
+                ))
+            return nil
+        }
+        return (name, channel)
     }
 }
 

@@ -170,8 +170,43 @@ final class DeliverySender: DeliveryTransport {
         }
     }
 
-    /// For `breather test` and `doctor`: nil when `channel`'s service can hold messages, or
-    /// one sentence saying why not (or why it could not be told).
+    /// For `breather test` and `doctor`: what is wrong with `channel` beyond a message
+    /// getting through, one sentence each: a Matrix token the server does not take, a room
+    /// the account has not joined, a service that cannot hold messages.
+    func checkChannel(_ channel: Channel, completion: @escaping @Sendable ([String]) -> Void) {
+        guard let webhook = channel.webhook, webhook.preset == .matrix,
+            case .success(let (url, token)) = secrets(of: webhook), let token
+        else {
+            return checkHolding(channel) { completion([$0].compactMap { $0 }) }
+        }
+        checkMatrixAccount(url: url, token: token, timeout: webhook.timeout) { [self] problem in
+            if let problem { return completion([problem]) }
+            checkHolding(channel) { completion([$0].compactMap { $0 }) }
+        }
+    }
+
+    /// The token is taken (`/account/whoami`) and its account has joined the room.
+    private func checkMatrixAccount(
+        url: String, token: String, timeout: Span, completion: @escaping @Sendable (String?) -> Void
+    ) {
+        guard let whoami = try? MatrixAccountRequest.whoami(url: url, token: token, timeout: Double(timeout.seconds))
+        else { return completion(nil) }
+        let transport = self.transport
+        transport.send(whoami) { outcome in
+            switch MatrixAccountRequest.userId(from: outcome) {
+            case .failure(let problem): completion(problem.description)
+            case .success(let userId):
+                let membership = MatrixAccountRequest.membership(
+                    url: url, userId: userId, token: token, timeout: Double(timeout.seconds))
+                transport.send(membership) { outcome in
+                    completion(MatrixAccountRequest.joinProblem(outcome, userId: userId))
+                }
+            }
+        }
+    }
+
+    /// Nil when `channel`'s service can hold messages (or is not asked to), or one sentence
+    /// saying why not (or why it could not be told).
     func checkHolding(_ channel: Channel, completion: @escaping @Sendable (String?) -> Void) {
         guard let webhook = channel.webhook, webhook.holdOnServer else { return completion(nil) }
         guard case .success(let (url, token)) = secrets(of: webhook) else {

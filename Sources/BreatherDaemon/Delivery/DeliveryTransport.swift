@@ -19,7 +19,7 @@ protocol DeliveryTransport: Sendable {
     /// Closes the notification of a break that ended.
     func close(_ shown: ShownNotification)
 
-    /// For a channel with `hold_on_server`: nil when its service can hold messages, or one
-    /// sentence saying why not.
-    func checkHolding(_ channel: Channel, completion: @escaping @Sendable (String?) -> Void)
+    /// What is wrong with `channel` beyond a message getting through (a Matrix token or room,
+    /// a service that cannot hold messages), one sentence each; empty when nothing is.
+    func checkChannel(_ channel: Channel, completion: @escaping @Sendable ([String]) -> Void)
 }

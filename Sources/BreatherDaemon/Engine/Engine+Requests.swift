@@ -26,6 +26,9 @@ extension Engine {
             case .test:
                 ChannelTest(configuration: configuration, transport: transport, logger: logger).run(
                     request, reply: reply)
+            case .checkChannel:
+                ChannelTest(configuration: configuration, transport: transport, logger: logger).check(
+                    request, reply: reply)
             default: reply(.success("breatherd is running."))
             }
         }
