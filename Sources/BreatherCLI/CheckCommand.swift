@@ -22,6 +22,21 @@ struct CheckCommand: ParsableCommand {
             throw ExitCode.failure
         }
         Output.print(CheckCommand.verdict(configuration))
+        if let note = CheckCommand.awayNote(configuration) { Output.print(note) }
+    }
+
+    /// A note, not a problem: when none of your reminders (those before or at the check-in)
+    /// goes anywhere but this computer, a closed lid silences them.
+    static func awayNote(_ configuration: Configuration) -> String? {
+        let channels = configuration.settings.channels
+        let yours = configuration.plans.values.flatMap(\.reminders).filter { $0.offset.seconds <= 0 }
+        guard !yours.isEmpty else { return nil }
+        let reachesAway = yours.contains { reminder in
+            reminder.to.contains { channels[$0]?.webhook?.holdOnServer == true }
+        }
+        guard !reachesAway else { return nil }
+        return
+            "Note: your reminders reach only this computer, so while it sleeps they wait. A channel to your own phone with hold_on_server = true (`breather init --phone`, or see the README) brings them to you wherever you are."
     }
 
     /// "The configuration is valid: 2 plans, 1 channel."

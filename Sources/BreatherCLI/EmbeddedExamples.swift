@@ -1,4 +1,4 @@
-/// The example settings and plan of `config/`, built into breather so that `breather init`
+/// The example settings and plans of `config/`, built into breather so that `breather init`
 /// works wherever the binary is. A unit test compares these with the files in `config/`
 /// (`EmbeddedExamplesTests`), so the two never drift: change the file, then paste it here.
 enum EmbeddedExamples {
@@ -26,6 +26,15 @@ enum EmbeddedExamples {
         # token_file = "secrets/alex-token"   # optional: a private file (chmod 600), never logged
         timeout = "10s"
 
+        # Your own phone, for your reminders when you are away from this computer (on a walk, with
+        # the lid closed). Its server holds each reminder for its time, so it arrives even while
+        # this computer sleeps: ntfy 2.16 or later, or a Matrix server with delayed events.
+        [channels.phone]
+        type = "webhook"
+        preset = "ntfy"
+        url = "https://ntfy.example.org/sam-reminders"
+        hold_on_server = true
+
         """#
 
     /// `config/plans/cool-down.toml`.
@@ -43,12 +52,12 @@ enum EmbeddedExamples {
         # A nudge for yourself, a little before the time you promised.
         [[reminder]]
         offset = "-5m"
-        to = ["desktop"]
+        to = ["desktop", "phone"]
         message = "{minutes_left} minutes until you said you'd go back to {partner}. Take a slow breath and start winding down."
 
         [[reminder]]
         offset = "0s"
-        to = ["desktop"]
+        to = ["desktop", "phone"]
         message = "It's {checkin_time}: time to go and find {partner}, as you promised."
 
         # Only if you haven't checked back in ten minutes after the time: a word of reassurance.
@@ -67,9 +76,89 @@ enum EmbeddedExamples {
 
         """#
 
-    /// The name of the plan `init` writes, and the `default_plan` it sets.
+    /// `config/plans/long-walk.toml`.
+    static let longWalkPlan = #"""
+        # For the hard days: a longer pause, a walk, and a time that still holds.
+        description = "A longer pause for a walk when a short break is not enough"
+        code_word = "lighthouse"
+        duration = "1h30m"
+
+        [announce]
+        to = ["alex"]
+        message = "This matters too much to argue it out while we're both hurting. I'm going for a walk to clear my head, and I'll be home by {checkin_time}. I love you."
+
+        [[reminder]]
+        offset = "-15m"
+        to = ["desktop", "phone"]
+        message = "Fifteen minutes until {checkin_time}. If you're out, this is the moment to turn back."
+
+        [[reminder]]
+        offset = "0s"
+        to = ["desktop", "phone"]
+        message = "It's {checkin_time}. Go and see {partner}, as you promised."
+
+        [[reminder]]
+        offset = "+15m"
+        to = ["alex"]
+        message = "{me} is running a little late and is on the way. They haven't forgotten their promise."
+
+        [back]
+        to = ["alex"]
+        message = "{me} is home and ready to talk when you are."
+
+        [extend]
+        to = ["alex"]
+        message = "{me} needs a bit longer before talking. They will be back by {checkin_time}."
+
+        """#
+
+    /// `config/plans/short-pause.toml`.
+    static let shortPausePlan = #"""
+        # For when things are only starting to heat up: ten minutes, then back.
+        description = "A short pause before things get heated"
+        code_word = "teapot"
+        duration = "10m"
+
+        [announce]
+        to = ["alex"]
+        message = "I'm stepping out for ten minutes so I don't say something I'd regret. I'll be back at {checkin_time}, and we'll pick this up together."
+
+        [[reminder]]
+        offset = "-2m"
+        to = ["desktop", "phone"]
+        message = "Two minutes until {checkin_time}. Whatever you're feeling, {partner} is waiting for you to come back."
+
+        [[reminder]]
+        offset = "0s"
+        to = ["desktop", "phone"]
+        message = "Time to go back to {partner}, as you said you would."
+
+        [[reminder]]
+        offset = "+5m"
+        to = ["alex"]
+        message = "{me} is taking a few more minutes and is on the way back. Nothing has changed between you."
+
+        [back]
+        to = ["alex"]
+        message = "{me} is back. Thank you for the space."
+
+        [extend]
+        to = ["alex"]
+        message = "{me} needs a few more minutes to settle and will be back at {checkin_time}."
+
+        """#
+
+    /// Every example plan by name, as `config/plans/` has them.
+    static let plans: [(name: String, text: String)] = [
+        ("cool-down", coolDownPlan), ("long-walk", longWalkPlan), ("short-pause", shortPausePlan),
+    ]
+
+    /// The name of the plan `init` makes the `default_plan`.
     static let planName = "cool-down"
 
     /// The channel name the examples use for the partner.
     static let partnerChannel = "alex"
+
+    /// The channel name the examples use for your own phone.
+    static let phoneChannel = "phone"
 }

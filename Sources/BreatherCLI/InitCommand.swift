@@ -10,7 +10,9 @@ struct InitCommand: ParsableCommand {
         discussion: """
             Asks for your name, your partner's name and how your partner should hear from \
             Breather (ntfy, matrix, telegram, slack, discord, gotify, json, or none), then \
-            writes breather.toml and the plan cool-down into the config folder, checks them, \
+            optionally how you hear your own reminders away from the computer (ntfy or matrix on \
+            your phone), then writes breather.toml and the example plans into the config folder, \
+            checks them, \
             and says what to do next. A URL that holds a key, and any token, go into private \
             files under secrets/. It never overwrites a file. Flags answer the questions ahead; \
             when the input is not a terminal, every answer must come from a flag.
@@ -43,7 +45,24 @@ struct InitCommand: ParsableCommand {
             valueName: "token"))
     var token: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "How you hear your own reminders away from this computer: ntfy, matrix or none.", valueName: "preset"),
+        completion: .list(InitSetup.phoneChoices)
+    )
+    var phone: String?
+
+    @Option(help: ArgumentHelp("Your own phone's ntfy topic URL or Matrix room address.", valueName: "url"))
+    var phoneUrl: String?
+
+    @Option(
+        help: ArgumentHelp("The access token for your phone's channel (matrix needs one).", valueName: "token"))
+    var phoneToken: String?
+
     func validate() throws {
+        if let phone, !InitSetup.phoneChoices.contains(phone.lowercased()) {
+            throw ValidationError("--phone takes one of ntfy, matrix or none, not \"\(phone)\".")
+        }
         if let channel, InitSetup.Reach(channel) == nil {
             throw ValidationError(
                 "--channel takes one of \(InitSetup.Reach.choices.joined(separator: ", ")), not \"\(channel)\".")
@@ -52,7 +71,8 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         let given = InitSetup.Answers(
-            me: me, partner: partner, reach: channel.flatMap(InitSetup.Reach.init), url: url, token: token)
+            me: me, partner: partner, reach: channel.flatMap(InitSetup.Reach.init), url: url, token: token,
+            phone: phone.flatMap(InitSetup.Reach.init), phoneURL: phoneUrl, phoneToken: phoneToken)
         let paths = Output.paths
         do {
             if FileManager.default.fileExists(atPath: paths.settingsFile) {
@@ -102,7 +122,12 @@ struct InitCommand: ParsableCommand {
                 ? "your names; no channel reaches \(setup.partner)"
                 : "your names, and how \(setup.partner) hears from Breather"
         }
-        if path.hasPrefix("plans/") { return "a 30-minute break with the code word pineapple" }
+        switch path {
+        case "plans/cool-down.toml": return "a 30-minute break with the code word pineapple"
+        case "plans/long-walk.toml": return "a walk of an hour and a half, code word lighthouse"
+        case "plans/short-pause.toml": return "a 10-minute pause, code word teapot"
+        default: break
+        }
         if path == setup.urlFile { return "the webhook's address, readable only by you" }
         return "the token, readable only by you"
     }

@@ -50,6 +50,10 @@ struct InitSetup: Sendable {
         var reach: Reach?
         var url: String?
         var token: String?
+        /// How you hear your own reminders away from the computer: ntfy, matrix or none.
+        var phone: Reach?
+        var phoneURL: String?
+        var phoneToken: String?
     }
 
     var me: String
@@ -57,6 +61,14 @@ struct InitSetup: Sendable {
     var reach: Reach
     var url: String?
     var token: String?
+    /// Your own phone's channel, whose server holds your reminders for their time.
+    var phone: Reach = .none
+    var phoneURL: String?
+    var phoneToken: String?
+
+    /// Only services that can hold a message for its time make sense for your own phone: the
+    /// point is that a reminder arrives while the computer sleeps.
+    static let phoneChoices = ["ntfy", "matrix", "none"]
 
     /// The channel name for the partner: their name in lower case, letters, digits, `-`
     /// and `_` only ("Alex" → `alex`, "Mary Jo" → `mary-jo`); `partner` when nothing is left.
@@ -75,6 +87,10 @@ struct InitSetup: Sendable {
 
     var urlFile: String? { reach.urlIsSecret ? "secrets/\(channel)-url" : nil }
     var tokenFile: String? { token.map { _ in "secrets/\(channel)-token" } }
+
+    /// `phone`, unless the partner's channel already has that name.
+    var phoneChannel: String { channel == EmbeddedExamples.phoneChannel ? "my-phone" : EmbeddedExamples.phoneChannel }
+    var phoneTokenFile: String? { phoneToken.map { _ in "secrets/\(phoneChannel)-token" } }
 
     // MARK: Asking
 
@@ -139,25 +155,63 @@ struct InitSetup: Sendable {
             reach = Reach(word)!
         }
         var setup = InitSetup(me: me, partner: partner, reach: reach)
-        guard let preset = reach.preset else { return setup }
-
-        setup.url =
-            try checked(given.url, "--url") { checkURL($0, preset: preset) }
-            ?? need("--url", example: exampleURL(preset), question: urlQuestion(preset, partner: partner)) {
-                checkURL($0, preset: preset)
-            }!
-        switch reach.token {
-        case .none:
-            setup.token = nil
-        case .optional, .required:
-            let required = reach.token == .required
-            setup.token =
-                try checked(given.token, "--token", checkToken)
-                ?? need(
-                    "--token", example: "<token>", question: tokenQuestion(preset), secret: true, optional: !required,
-                    check: checkToken)
+        if let preset = reach.preset {
+            (setup.url, setup.token) = try address(
+                preset, flags: ("--url", "--token"), given: (given.url, given.token),
+                question: urlQuestion(preset, partner: partner))
+        }
+        if let phone = given.phone {
+            setup.phone = phone
+        } else if prompter != nil {
+            let word = try need(
+                "--phone", example: "ntfy",
+                question:
+                    "How do you hear your own reminders away from this computer? Type ntfy or matrix for a topic or room on your phone, or press Enter for none:",
+                optional: true,
+                check: {
+                    phoneChoices.contains($0.lowercased())
+                        ? nil : "Please type ntfy or matrix, or press Enter for none."
+                }
+            )
+            setup.phone = word.flatMap(Reach.init) ?? .none
+        }
+        if let preset = setup.phone.preset {
+            (setup.phoneURL, setup.phoneToken) = try address(
+                preset, flags: ("--phone-url", "--phone-token"), given: (given.phoneURL, given.phoneToken),
+                question: phoneURLQuestion(preset))
         }
         return setup
+
+        /// A channel's URL and token, from the flags or by asking.
+        func address(
+            _ preset: Webhook.Preset, flags: (url: String, token: String), given: (url: String?, token: String?),
+            question: String
+        ) throws -> (String?, String?) {
+            let reach = Reach.webhook(preset)
+            let url =
+                try checked(given.url, flags.url) { checkURL($0, preset: preset) }
+                ?? need(flags.url, example: exampleURL(preset), question: question) {
+                    checkURL($0, preset: preset)
+                }!
+            switch reach.token {
+            case .none:
+                return (url, nil)
+            case .optional, .required:
+                let required = reach.token == .required
+                let token =
+                    try checked(given.token, flags.token, checkToken)
+                    ?? need(
+                        flags.token, example: "<token>", question: tokenQuestion(preset), secret: true,
+                        optional: !required, check: checkToken)
+                return (url, token)
+            }
+        }
+    }
+
+    static func phoneURLQuestion(_ preset: Webhook.Preset) -> String {
+        preset == .ntfy
+            ? "The ntfy topic URL your own phone subscribes to (not your partner's; like https://ntfy.sh/sam-reminders-4821):"
+            : "The address of a Matrix room your own phone is in (like \(exampleURL(.matrix))):"
     }
 
     /// Why a name cannot be used, or nil.
@@ -250,15 +304,22 @@ struct InitSetup: Sendable {
         var contents: String
         /// Kept as it is when it exists already (the plan); otherwise its existence stops `init`.
         var keepIfPresent: Bool = false
+        /// For an example plan: the text `make install` copies. A file still exactly so is
+        /// nobody's words yet, and is replaced by the version fitted to these answers.
+        var shipped: String?
     }
 
     var files: [File] {
-        var files = [
-            File(path: "breather.toml", contents: settingsText),
-            File(path: "plans/\(EmbeddedExamples.planName).toml", contents: planText, keepIfPresent: true),
-        ]
+        var files = [File(path: "breather.toml", contents: settingsText)]
+        for (name, text) in EmbeddedExamples.plans {
+            files.append(
+                File(path: "plans/\(name).toml", contents: planText(text), keepIfPresent: true, shipped: text))
+        }
         if let urlFile, let url { files.append(File(path: urlFile, contents: url + "\n")) }
         if let tokenFile, let token { files.append(File(path: tokenFile, contents: token + "\n")) }
+        if let phoneTokenFile, let phoneToken {
+            files.append(File(path: phoneTokenFile, contents: phoneToken + "\n"))
+        }
         return files
     }
 
@@ -272,13 +333,31 @@ struct InitSetup: Sendable {
                 lines[index] = "default_plan = \(Self.quoted(EmbeddedExamples.planName))"
             }
         }
-        // The example's partner channel, with the comment lines right above it, makes way for ours.
+        // The example's partner and phone channels, with the comment lines right above them,
+        // make way for ours.
         if var start = lines.firstIndex(of: "[channels.\(EmbeddedExamples.partnerChannel)]") {
             while start > 0, lines[start - 1].hasPrefix("#") { start -= 1 }
             lines.removeSubrange(start...)
         }
         while lines.last?.isEmpty == true { lines.removeLast() }
-        return (lines + [""] + channelLines).joined(separator: "\n") + "\n"
+        return (lines + [""] + channelLines + phoneLines).joined(separator: "\n") + "\n"
+    }
+
+    /// Your own phone's channel: its server holds your reminders for their time.
+    private var phoneLines: [String] {
+        guard let preset = phone.preset, let phoneURL else { return [] }
+        var lines = [
+            "",
+            "# Your own phone, for your reminders when you are away from this computer. Its server",
+            "# holds each one for its time, so it arrives even while this computer sleeps.",
+            "[channels.\(phoneChannel)]",
+            "type = \"webhook\"",
+            "preset = \(Self.quoted(preset.rawValue))",
+            "url = \(Self.quoted(phoneURL))",
+        ]
+        if let phoneTokenFile { lines.append("token_file = \(Self.quoted(phoneTokenFile))") }
+        lines.append("hold_on_server = true")
+        return lines
     }
 
     private var channelLines: [String] {
@@ -302,14 +381,23 @@ struct InitSetup: Sendable {
         }
         if let tokenFile { lines.append("token_file = \(Self.quoted(tokenFile))") }
         lines.append("timeout = \"10s\"")
+        if preset == .ntfy || preset == .matrix {
+            lines.append(
+                "hold_on_server = true   # the server keeps later messages for their time, also while this computer sleeps"
+            )
+        }
         return lines
     }
 
-    /// `config/plans/cool-down.toml`, its messages sent to the partner's channel; without
-    /// one, those sections are kept as comments so the plan still reads whole.
-    var planText: String {
-        let example = "to = [\"\(EmbeddedExamples.partnerChannel)\"]"
-        let plan = EmbeddedExamples.coolDownPlan.replacingOccurrences(of: example, with: "to = [\"\(channel)\"]")
+    /// An example plan, its messages sent to the partner's channel and your reminders to
+    /// your phone as well; without a partner's channel, the sections for them are kept as
+    /// comments so the plan still reads whole, and without a phone, the desktop alone.
+    func planText(_ example: String) -> String {
+        let partnerTo = "to = [\"\(EmbeddedExamples.partnerChannel)\"]"
+        let phoneTo = "to = [\"desktop\", \"\(EmbeddedExamples.phoneChannel)\"]"
+        var plan = example.replacingOccurrences(of: partnerTo, with: "to = [\"\(channel)\"]")
+        plan = plan.replacingOccurrences(
+            of: phoneTo, with: phone == .none ? "to = [\"desktop\"]" : "to = [\"desktop\", \"\(phoneChannel)\"]")
         guard reach != .none else {
             let blocks = plan.components(separatedBy: "\n\n")
             let kept = blocks.map { block -> String in
@@ -322,6 +410,9 @@ struct InitSetup: Sendable {
         }
         return plan
     }
+
+    /// The cool-down plan as `init` writes it.
+    var planText: String { planText(EmbeddedExamples.coolDownPlan) }
 
     /// A TOML basic string.
     static func quoted(_ text: String) -> String {
@@ -361,7 +452,14 @@ struct InitSetup: Sendable {
             case nil:
                 outcome.written.append(file.path)
             case .some(.exists) where file.keepIfPresent:
-                outcome.kept.append(file.path)
+                if let shipped = file.shipped, shipped != file.contents,
+                    (try? String(contentsOfFile: path, encoding: .utf8)) == shipped,
+                    Self.replace(path, with: file.contents)
+                {
+                    outcome.written.append(file.path)
+                } else {
+                    outcome.kept.append(file.path)
+                }
             case let error?:
                 throw InitFailure(
                     "breather init could not write \(path) (\(error)); "
@@ -407,6 +505,18 @@ struct InitSetup: Sendable {
                 "breather init could not make the folder \(path) (\(error)); "
                     + "check the permissions of the folder above it.")
         }
+    }
+
+    /// Puts `text` in place of the file at `path` in one rename; false when that fails.
+    private static func replace(_ path: String, with text: String) -> Bool {
+        let temporary = path + ".init-\(getpid())"
+        unlink(temporary)
+        guard writeNew(temporary, text) == nil else { return false }
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            return false
+        }
+        return true
     }
 
     /// Creates `path` with mode 0600 only if nothing is there; nil, or why not.

@@ -47,13 +47,16 @@ final class ScriptedPerson: @unchecked Sendable {
     @Test func embeddedTextIsTheFilesInConfig() throws {
         let settings = try String(
             contentsOf: repositoryRoot.appendingPathComponent("config/breather.toml"), encoding: .utf8)
-        let plan = try String(
-            contentsOf: repositoryRoot.appendingPathComponent("config/plans/cool-down.toml"), encoding: .utf8)
         #expect(
             EmbeddedExamples.settings == settings, "config/breather.toml changed: paste it into EmbeddedExamples.swift")
-        #expect(
-            EmbeddedExamples.coolDownPlan == plan,
-            "config/plans/cool-down.toml changed: paste it into EmbeddedExamples.swift")
+        for (name, text) in EmbeddedExamples.plans {
+            let plan = try String(
+                contentsOf: repositoryRoot.appendingPathComponent("config/plans/\(name).toml"), encoding: .utf8)
+            #expect(text == plan, "config/plans/\(name).toml changed: paste it into EmbeddedExamples.swift")
+        }
+        let files = try FileManager.default.contentsOfDirectory(
+            atPath: repositoryRoot.appendingPathComponent("config/plans").path)
+        #expect(Set(files) == Set(EmbeddedExamples.plans.map { "\($0.name).toml" }))
     }
 
     /// Every example plan loads without a problem next to the example settings.
@@ -84,6 +87,7 @@ final class ScriptedPerson: @unchecked Sendable {
     @Test func throughItsPrompts() throws {
         let person = ScriptedPerson([
             "", "Sam", "Alex", "carrier pigeon", "ntfy", "ntfy.sh/no-scheme", "https://ntfy.sh/sam-and-alex-4821", "",
+            "telegram", "ntfy", "https://ntfy.sh/sam-reminders-4821", "",
         ])
         let setup = try InitSetup.gather(InitSetup.Answers(), prompter: person.prompter)
         #expect(setup.me == "Sam")
@@ -105,22 +109,69 @@ final class ScriptedPerson: @unchecked Sendable {
                 "That is not a web address; it should look like https://ntfy.sh/sam-and-alex-4821.",
                 "The ntfy topic URL Alex subscribes to (like https://ntfy.sh/sam-and-alex-4821):",
                 "An ntfy access token, if your server needs one (press Enter for none):",
+                "How do you hear your own reminders away from this computer? Type ntfy or matrix for a topic or room on your phone, or press Enter for none:",
+                "Please type ntfy or matrix, or press Enter for none.",
+                "How do you hear your own reminders away from this computer? Type ntfy or matrix for a topic or room on your phone, or press Enter for none:",
+                "The ntfy topic URL your own phone subscribes to (not your partner's; like https://ntfy.sh/sam-reminders-4821):",
+                "An ntfy access token, if your server needs one (press Enter for none):",
             ])
-        #expect(person.secretQuestions == ["An ntfy access token, if your server needs one (press Enter for none):"])
+        #expect(person.secretQuestions.count == 2)
 
         let paths = scratchPaths()
         let outcome = try setup.install(paths)
-        #expect(outcome.written == ["breather.toml", "plans/cool-down.toml"])
+        #expect(outcome.written == ["breather.toml"] + Self.plans)
         let configuration = ConfigLoader.load(paths)
         #expect(configuration.diagnostics.isEmpty)
         #expect(configuration.settings.channels["alex"]?.webhook?.url == "https://ntfy.sh/sam-and-alex-4821")
         #expect(configuration.settings.channels["alex"]?.webhook?.preset == .ntfy)
+        // Your own phone: its server holds your reminders, which every example plan sends there.
+        #expect(configuration.settings.channels["phone"]?.webhook?.holdOnServer == true)
+        #expect(configuration.settings.channels["phone"]?.webhook?.url == "https://ntfy.sh/sam-reminders-4821")
+        let walk = try #require(configuration.plans["long-walk"])
+        #expect(walk.reminders.filter { $0.offset.seconds <= 0 }.allSatisfy { $0.to == ["desktop", "phone"] })
+        #expect(CheckCommand.awayNote(configuration) == nil)
+    }
+
+    static let plans = ["plans/cool-down.toml", "plans/long-walk.toml", "plans/short-pause.toml"]
+
+    @Test func withoutAPhoneRemindersStayOnTheDesktopAndCheckSaysSo() throws {
+        let setup = try InitSetup.gather(
+            .init(me: "Sam", partner: "Alex", reach: .webhook(.json), url: "https://hooks.example.org/x"), prompter: nil
+        )
+        let paths = scratchPaths()
+        _ = try setup.install(paths)
+        let configuration = ConfigLoader.load(paths)
+        #expect(configuration.diagnostics.isEmpty)
+        #expect(configuration.settings.channels["phone"] == nil)
+        #expect(configuration.plans.values.flatMap(\.reminders).allSatisfy { !$0.to.contains("phone") })
+        #expect(
+            CheckCommand.awayNote(configuration)?.hasPrefix("Note: your reminders reach only this computer") == true)
+    }
+
+    @Test func examplePlansStillAsInstalledAreFittedToTheAnswers() throws {
+        let paths = scratchPaths()
+        try FileManager.default.createDirectory(atPath: paths.plansDirectory, withIntermediateDirectories: true)
+        let walk = Paths.join(paths.plansDirectory, "long-walk.toml")
+        let pause = Paths.join(paths.plansDirectory, "short-pause.toml")
+        try Data(EmbeddedExamples.longWalkPlan.utf8).write(to: URL(fileURLWithPath: walk))
+        try Data(("# ours\n" + EmbeddedExamples.shortPausePlan).utf8).write(to: URL(fileURLWithPath: pause))
+        let setup = try InitSetup.gather(
+            .init(
+                me: "Sam", partner: "Jo", reach: .webhook(.ntfy), url: "https://ntfy.sh/jo", phone: InitSetup.Reach.none
+            ),
+            prompter: nil)
+        let outcome = try setup.install(paths)
+        #expect(outcome.written.contains("plans/long-walk.toml"))
+        #expect(outcome.kept == ["plans/short-pause.toml"])
+        #expect(try String(contentsOfFile: walk, encoding: .utf8).contains("to = [\"jo\"]"))
+        #expect(try String(contentsOfFile: pause, encoding: .utf8).hasPrefix("# ours"))
     }
 
     @Test func flagsAnswerAheadAndPromptsAskTheRest() throws {
         let person = ScriptedPerson(["https://matrix.example.org/_matrix/client/v3/rooms/!r:example.org", "syt_secret"])
         let setup = try InitSetup.gather(
-            .init(me: "Sam", partner: "Alex", reach: .webhook(.matrix)), prompter: person.prompter)
+            .init(me: "Sam", partner: "Alex", reach: .webhook(.matrix), phone: InitSetup.Reach.none),
+            prompter: person.prompter)
         #expect(person.shown.count == 2)
         #expect(setup.token == "syt_secret")
     }
@@ -176,7 +227,7 @@ final class ScriptedPerson: @unchecked Sendable {
             .init(me: "Sam", partner: "Mary Jo \"MJ\"", reach: .webhook(.telegram), url: url), prompter: nil)
         #expect(setup.channel == "mary-jo-mj")
         let outcome = try setup.install(paths)
-        #expect(outcome.written == ["breather.toml", "plans/cool-down.toml", "secrets/mary-jo-mj-url"])
+        #expect(outcome.written == ["breather.toml"] + Self.plans + ["secrets/mary-jo-mj-url"])
         let secret = Paths.join(paths.configDirectory, "secrets/mary-jo-mj-url")
         #expect(try String(contentsOfFile: secret, encoding: .utf8) == url + "\n")
         #expect(mode(secret) == 0o600)
@@ -227,7 +278,7 @@ final class ScriptedPerson: @unchecked Sendable {
         try Data("description = \"ours\"\nduration = \"20m\"\n".utf8).write(
             to: URL(fileURLWithPath: Paths.join(paths.plansDirectory, "cool-down.toml")))
         let outcome = try setup.install(paths)
-        #expect(outcome.written == ["breather.toml"])
+        #expect(outcome.written == ["breather.toml", "plans/long-walk.toml", "plans/short-pause.toml"])
         #expect(outcome.kept == ["plans/cool-down.toml"])
         #expect(ConfigLoader.load(paths).plans["cool-down"]?.description == "ours")
 

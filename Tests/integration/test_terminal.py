@@ -239,6 +239,8 @@ def test_init_through_its_prompts(xdg, cli, bin_dir, tmux_sessions):
     tmux.type_line("https://gotify.example.org")
     tmux.wait_for(r"The application token from Gotify")
     tmux.type_line("s3cret-token")
+    tmux.wait_for(r"How do you hear your own reminders away from this computer\?")
+    tmux.type_line("")
     screen = tmux.wait_for(r"Next: `breather test alex`, then `breather start` when you need a break\.")
     assert tmux.exit_status() == 0, screen
     assert "s3cret-token" not in screen, f"the token was echoed:\n{screen}"
@@ -290,7 +292,8 @@ def test_init_through_its_flags_and_never_over_a_file(xdg, cli):
     checked = cli.ok("check")
     assert "valid" in checked.stdout, str(checked)
     plans = cli.ok("plans", "--json").json()
-    assert [p["name"] for p in plans] == ["cool-down"] and plans[0]["valid"], plans
+    assert sorted(p["name"] for p in plans) == ["cool-down", "long-walk", "short-pause"], plans
+    assert all(p["valid"] for p in plans), plans
 
     before = (xdg.config_dir / "breather.toml").read_bytes()
     again = cli("init", "--me", "Kim", "--partner", "Lee", "--channel", "none")
@@ -324,7 +327,8 @@ c breather init --channel ma
     result = subprocess.run(["bash", "-c", probe, "bash", str(script)], env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode == 0 and result.stderr == "", result
     lines = result.stdout.splitlines()
-    assert lines == ["complete -o filenames -F _breather breather", "cool-down pineapple", "pineapple", "matrix"], result.stdout
+    assert lines == ["complete -o filenames -F _breather breather",
+                     "cool-down lighthouse long-walk pineapple short-pause teapot", "pineapple", "matrix"], result.stdout
 
 
 def test_man_page_renders_cleanly(cli):
