@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from breather_harness import plan_toml, session_bus_config, wait_until, webhook, write_config, write_plan
+from servers.ntfy_standin import NtfyStandIn
 
 PYTHON = "/usr/bin/python3"
 
@@ -151,3 +152,31 @@ def test_with_nothing_on_its_way_sleep_is_not_held_up(xdg, daemon, cli, system_b
     system_bus.prepare_for_sleep(True)
     wait_until(lambda: not system_bus.holds_breathers_delay_lock(), 10, "the delay lock to be released at once")
     assert cli("status").returncode == 0
+
+
+def test_sleep_waits_for_a_hand_off_to_the_partners_server(xdg, daemon, cli, system_bus):
+    """A hand-off (`hold_on_server`) on its way when logind announces sleep holds the sleep
+    up until the server has answered: then the server holds the message while the machine
+    sleeps."""
+    with NtfyStandIn(tick=1.0) as ntfy:
+        channel = {"type": "webhook", "preset": "ntfy", "url": ntfy.topic_url("sam-and-alex"),
+                   "hold_on_server": True, "timeout": "20s"}
+        write_config(xdg, channels={"alex": channel})
+        write_plan(xdg, "walk", plan_toml(duration="30m", reminders=[("+10m", ["alex"], "Still calming down.")]))
+        daemon.extra_env["DBUS_SYSTEM_BUS_ADDRESS"] = system_bus.address
+        daemon.start()
+        wait_until(system_bus.holds_breathers_delay_lock, 10, "breatherd to take a delay inhibitor lock")
+
+        ntfy.hold_answers(lambda record: record.method == "PUT")
+        assert cli("start", "walk").returncode == 0
+        wait_until(lambda: ntfy.held_answers >= 1, 10, "the hand-off to reach the server (its answer held back)")
+        system_bus.prepare_for_sleep(True)
+        wait_until(lambda: "still on the way" in daemon.log_text(), 10, "breatherd to say the hand-off is on its way")
+        assert system_bus.holds_breathers_delay_lock(), "the lock was let go with a hand-off on its way"
+
+        ntfy.release_answers()
+        wait_until(lambda: not system_bus.holds_breathers_delay_lock(), 10,
+                   "the delay lock to be released once the server took the hand-off")
+        held = [p for p in (cli.status().get("break") or {}).get("pending", []) if p.get("held_by") == ["alex"]]
+        assert len(held) == 1, cli.status()
+        assert [m["message"] for m in ntfy.scheduled("sam-and-alex")] == ["Still calming down."]
