@@ -279,7 +279,7 @@ struct DoctorChecks {
         guard let path = paths.socketPath else { return [] }
         let client = ControlClient(socketPath: path, timeout: 30)
         return asked.map { channel in
-            let subject = "channel \(channel.name)"
+            let subject = "server of \(channel.name)"
             do {
                 let answer = try client.send(ControlRequest(op: .checkChannel, channel: channel.name))
                 if answer.ok { return .ok(subject, answer.message ?? "it answers.") }

@@ -318,14 +318,14 @@ def proxy(synapse: Matrix):
     p.close()
 
 
-def token_file(xdg: XdgEnv, token: str) -> str:
+def token_file(xdg: XdgEnv, token: str, name: str = "sam-matrix-token") -> str:
     folder = xdg.config_dir / "secrets"
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
-    path = folder / "sam-matrix-token"
+    path = folder / name
     path.write_text(token + "\n")
     os.chmod(path, 0o600)
-    return "secrets/sam-matrix-token"
+    return f"secrets/{name}"
 
 
 def matrix_channel(xdg: XdgEnv, url: str, token: str) -> dict[str, Any]:
@@ -943,3 +943,45 @@ def test_matrix_killed_after_synapse_took_a_hand_off_but_before_breatherd_heard(
     daemon.kill9()  # Synapse holds it; breatherd never heard its delay_id
     proxy.release_answers()
     matrix_restart_and_check(cli, daemon, synapse, proxy, room, messages, due, [daemon])
+
+
+# =======================================================================================
+# doctor: breatherd asks each server, and nothing reaches the partner
+
+
+def doctor_line(result: Any, channel: str) -> str:
+    lines = [line for line in result.stdout.splitlines() if f"server of {channel}:" in line]
+    assert len(lines) == 1, f"doctor has {len(lines)} lines about the server of {channel}, not one:\n{result}"
+    return lines[0]
+
+
+@pytest.mark.budget(60)
+def test_doctor_asks_each_server_whether_it_can_hold_and_checks_the_matrix_account(xdg, cli, daemon, synapse):
+    room = synapse.room()
+    url = f"{synapse.hs.base_url}/_matrix/client/v3/rooms/{room}"
+    # A room the sending account has not joined.
+    elsewhere = synapse.hs.create_room(synapse.alex, invite=[], name="elsewhere")
+    with NtfyStandIn(tick=TICK) as new, NtfyStandIn(tick=TICK, sequence_ids=False) as old:
+        write_config(xdg, {
+            "alex": matrix_channel(xdg, url, synapse.sam),
+            "badtoken": {**matrix_channel(xdg, url, synapse.sam),
+                         "token_file": token_file(xdg, "syt_not_a_token", "bad-token")},
+            "stranger": matrix_channel(xdg, f"{synapse.hs.base_url}/_matrix/client/v3/rooms/{elsewhere}", synapse.sam),
+            "ntfynew": ntfy_channel(new),
+            "ntfyold": ntfy_channel(old),
+        })
+        daemon.start()
+        before = synapse.texts(room)
+        result = cli("doctor", timeout=60)
+        assert result.returncode == 1, str(result)
+        assert doctor_line(result, "alex").startswith("ok") and "can hold messages" in doctor_line(result, "alex"), str(result)
+        assert doctor_line(result, "ntfynew").startswith("ok"), str(result)
+        line = doctor_line(result, "badtoken")
+        assert line.startswith("!!") and "token_file" in line and "syt_not_a_token" not in result.stdout, str(result)
+        line = doctor_line(result, "stranger")
+        assert line.startswith("!!") and "has not joined" in line, str(result)
+        line = doctor_line(result, "ntfyold")
+        assert line.startswith("!!") and CANNOT_HOLD in line, str(result)
+        # Asking sent nothing anyone reads.
+        assert synapse.texts(room) == before
+        assert new.delivered(TOPIC) == [] and old.delivered(TOPIC) == []

@@ -60,7 +60,7 @@ extension ChannelTest {
         transport.checkChannel(channel) { problems in
             if problems.isEmpty {
                 let holds = channel.webhook?.holdOnServer == true ? " and can hold messages until their time" : ""
-                return reply(.success("its server answers\(holds)."))
+                return reply(.success("it answers\(holds)."))
             }
             reply(.failure(.channelProblem, problems.joined(separator: " ")))
         }
