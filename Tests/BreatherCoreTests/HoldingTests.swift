@@ -118,6 +118,9 @@ import Testing
         #expect(failed.records.journal.contains { $0.message.contains("may still receive it") })
         let report = StatusReport(state: machine.state, now: F.at(25 * 60))
         #expect(report.notTakenBack?.map(\.channel) == ["alex"])
+        // Shown for an hour after its time, then forgotten.
+        _ = machine.advance(now: F.at(25 * 60 + 3601))
+        #expect(StatusReport(state: machine.state, now: F.at(25 * 60 + 3601)).notTakenBack == nil)
     }
 
     @Test func extendMovesWhatIsHeld() throws {

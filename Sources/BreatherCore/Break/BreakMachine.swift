@@ -163,6 +163,8 @@ public struct BreakMachine: Sendable {
             state.activeBreak = brk
         }
         effects += sweepOutbox(now: now)
+        // A message that could not be taken back is shown for an hour after its time.
+        state.heldMessages.removeAll { $0.phase == .notCancelled && now.timeIntervalSince($0.dueAt) > 3600 }
         return effects
     }
 
