@@ -37,9 +37,6 @@ public struct Delivery: Hashable, Sendable, Codable {
     public var nextAttemptAt: Date
     /// One sentence about the last failure, free of secrets.
     public var lastError: String?
-    /// For a message queued as its break ended (back, cancel): the desktop notification it
-    /// replaces, since the break that remembered it is gone.
-    public var replacesNotification: UInt32?
     /// For a channel whose service holds messages: what this delivery asks of the service
     /// (nil: an ordinary message, shown now).
     public var hold: HoldStep?

@@ -125,12 +125,6 @@ final class Engine: @unchecked Sendable {
         act(transition)
     }
 
-    /// On stop: one more try to save a change the disk refused earlier, so a reminder that
-    /// went out is not sent again after the restart. Returns whether the state is on disk.
-    func saveBeforeStopping() -> Bool {
-        keeper.saveBeforeStopping(machine.state)
-    }
-
     // MARK: Acting
 
     private func act(_ transition: Transition) {
