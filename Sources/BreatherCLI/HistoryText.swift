@@ -65,6 +65,10 @@ enum HistoryText {
         if record.extensions > 0 {
             verdict += ", extended \(times(record.extensions)) to \(clock.time(record.checkinAt))"
         }
+        if let late = record.notTakenBack, !late.isEmpty {
+            let times = late.map { clock.time($0) }.joined(separator: ", ")
+            verdict += "; the partner's server could not be told in time to drop the message due at \(times)"
+        }
         fields.append(verdict)
         return fields
     }

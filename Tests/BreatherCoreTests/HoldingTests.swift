@@ -116,6 +116,10 @@ import Testing
             deliveryId: cancel.id, result: .failed(reason: "No answer.", retryable: true, retryAfter: nil), shown: nil,
             now: F.at(25 * 60), jitter: 0.5)
         #expect(failed.records.journal.contains { $0.message.contains("may still receive it") })
+        // The break's history is written again, saying so.
+        let amended = try #require(failed.records.history.first)
+        #expect(amended.breakId == F.breakId)
+        #expect(amended.notTakenBack == [F.at(25 * 60)])
         let report = StatusReport(state: machine.state, now: F.at(25 * 60))
         #expect(report.notTakenBack?.map(\.channel) == ["alex"])
         // Shown for an hour after its time, then forgotten.

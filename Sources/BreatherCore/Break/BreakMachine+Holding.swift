@@ -142,10 +142,14 @@ extension BreakMachine {
 
     /// The break ended, or moved its check-in: what its channels' services hold for a time
     /// still ahead is taken back (a hand-off still on its way is taken back once it lands).
-    mutating func takeBack(breakId: String, now: Date) {
+    mutating func takeBack(breakId: String, now: Date, ended: HistoryRecord? = nil) {
         for position in state.heldMessages.indices {
             var entry = state.heldMessages[position]
             guard entry.breakId == breakId else { continue }
+            if let ended {
+                entry.endedRecord = ended
+                state.heldMessages[position].endedRecord = ended
+            }
             switch entry.phase {
             case .handingOff:
                 entry.releaseWanted = false
@@ -323,13 +327,22 @@ extension BreakMachine {
         case .cancel:
             entry.phase = .notCancelled
             state.heldMessages[entryPosition] = entry
-            return [
+            var effects: [Effect] = [
                 .log(
                     LogEntry(
                         .error,
                         "Could not take back the \(what) from its server before its time, so the partner may still receive it: \(reason)",
                         fields: fields))
             ]
+            // The break has ended: its history says so, in a record that replaces the first.
+            if var record = entry.endedRecord {
+                record.notTakenBack = (record.notTakenBack ?? []) + [entry.dueAt]
+                for position in state.heldMessages.indices where state.heldMessages[position].breakId == entry.breakId {
+                    state.heldMessages[position].endedRecord = record
+                }
+                effects.append(.recordHistory(record))
+            }
+            return effects
         }
     }
 

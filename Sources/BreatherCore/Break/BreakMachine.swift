@@ -413,8 +413,14 @@ public struct BreakMachine: Sendable {
                         fields: LogEntry.fields(of: delivery))))
             return true
         }
-        // What the services hold of it is taken back.
-        takeBack(breakId: brk.id, now: now)
+        var record = HistoryRecord(
+            breakId: brk.id, plan: brk.plan.name, startedAt: brk.startedAt, promisedAt: brk.promisedAt,
+            checkinAt: brk.checkinAt, endedAt: now, outcome: outcome, extensions: brk.extensions, note: brk.note
+        )
+        let notTakenBack = state.heldMessages.filter { $0.breakId == brk.id && $0.phase == .notCancelled }
+        if !notTakenBack.isEmpty { record.notTakenBack = notTakenBack.map(\.dueAt) }
+        // What the services hold of it is taken back; one that cannot be in time amends this record.
+        takeBack(breakId: brk.id, now: now, ended: record)
         state.activeBreak = nil
         let message = outcome == .back ? brk.plan.back : brk.plan.cancel
         // The break's notification is closed as it ends (the executor closes
@@ -426,12 +432,7 @@ public struct BreakMachine: Sendable {
                 message, event: outcome == .back ? .back : .cancel, for: brk, tag: event,
                 lateSince: outcome == .back ? brk.checkinAt : nil, now: now)
         }
-        effects.append(
-            .recordHistory(
-                HistoryRecord(
-                    breakId: brk.id, plan: brk.plan.name, startedAt: brk.startedAt, promisedAt: brk.promisedAt,
-                    checkinAt: brk.checkinAt, endedAt: now, outcome: outcome, extensions: brk.extensions, note: brk.note
-                )))
+        effects.append(.recordHistory(record))
         return effects + tick(now: now)
     }
 

@@ -37,6 +37,9 @@ public struct HeldMessage: Hashable, Sendable, Codable {
     public var cancelWanted: Bool
     /// Its time came while the hand-off was on its way: release once it is held.
     public var releaseWanted: Bool
+    /// For one taken back as its break ended: that break's history record, amended and
+    /// written again if the message cannot be taken back in time.
+    public var endedRecord: HistoryRecord?
 
     public init(
         key: String, breakId: String, channel: String, reminderIndex: Int, round: Int, dueAt: Date, message: String,

@@ -20,6 +20,10 @@ public struct HistoryRecord: Hashable, Sendable, Codable {
     public var outcome: Outcome
     public var extensions: Int
     public var note: String?
+    /// The due times of messages a partner's server held that could not be taken back before
+    /// their time, so the partner may have received them after the break ended (nil: none).
+    /// Found after the break ended, they come as a later record of the same break.
+    public var notTakenBack: [Date]?
 
     public init(
         breakId: String, plan: String, startedAt: Date, promisedAt: Date, checkinAt: Date, endedAt: Date,
