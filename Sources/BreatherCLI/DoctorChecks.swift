@@ -277,7 +277,8 @@ struct DoctorChecks {
             .sorted { $0.name < $1.name }
         guard !asked.isEmpty else { return [] }
         guard let path = paths.socketPath else { return [] }
-        let client = ControlClient(socketPath: path, timeout: 30)
+        // Up to three questions to a slow server, each within the channel's own timeout.
+        let client = ControlClient(socketPath: path, timeout: 60)
         return asked.map { channel in
             let subject = "server of \(channel.name)"
             do {

@@ -154,6 +154,31 @@ struct InitSetup: Sendable {
             )!
             reach = Reach(word)!
         }
+        /// A channel's URL and token, from the flags or by asking.
+        func address(
+            _ preset: Webhook.Preset, flags: (url: String, token: String), given: (url: String?, token: String?),
+            question: String
+        ) throws -> (String?, String?) {
+            let reach = Reach.webhook(preset)
+            let url =
+                try checked(given.url, flags.url) { checkURL($0, preset: preset) }
+                ?? need(flags.url, example: exampleURL(preset), question: question) {
+                    checkURL($0, preset: preset)
+                }!
+            switch reach.token {
+            case .none:
+                return (url, nil)
+            case .optional, .required:
+                let required = reach.token == .required
+                let token =
+                    try checked(given.token, flags.token, checkToken)
+                    ?? need(
+                        flags.token, example: "<token>", question: tokenQuestion(preset), secret: true,
+                        optional: !required, check: checkToken)
+                return (url, token)
+            }
+        }
+
         var setup = InitSetup(me: me, partner: partner, reach: reach)
         if let preset = reach.preset {
             (setup.url, setup.token) = try address(
@@ -181,31 +206,6 @@ struct InitSetup: Sendable {
                 question: phoneURLQuestion(preset))
         }
         return setup
-
-        /// A channel's URL and token, from the flags or by asking.
-        func address(
-            _ preset: Webhook.Preset, flags: (url: String, token: String), given: (url: String?, token: String?),
-            question: String
-        ) throws -> (String?, String?) {
-            let reach = Reach.webhook(preset)
-            let url =
-                try checked(given.url, flags.url) { checkURL($0, preset: preset) }
-                ?? need(flags.url, example: exampleURL(preset), question: question) {
-                    checkURL($0, preset: preset)
-                }!
-            switch reach.token {
-            case .none:
-                return (url, nil)
-            case .optional, .required:
-                let required = reach.token == .required
-                let token =
-                    try checked(given.token, flags.token, checkToken)
-                    ?? need(
-                        flags.token, example: "<token>", question: tokenQuestion(preset), secret: true,
-                        optional: !required, check: checkToken)
-                return (url, token)
-            }
-        }
     }
 
     static func phoneURLQuestion(_ preset: Webhook.Preset) -> String {

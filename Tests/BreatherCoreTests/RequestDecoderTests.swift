@@ -20,7 +20,7 @@ import Testing
         (#"{"v":1}"#, "The request has no operation \"op\"."),
         (
             #"{"v":1,"op":"fly"}"#,
-            "Unknown operation \"fly\"; the known ones are start, back, extend, cancel, status, test, reload, ping."
+            "Unknown operation \"fly\"; the known ones are start, back, extend, cancel, status, test, reload, ping, check_channel."
         ),
         (#"{"v":1,"op":"start","plan":7}"#, "The request's fields have the wrong types."),
     ])

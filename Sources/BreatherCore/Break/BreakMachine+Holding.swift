@@ -4,6 +4,10 @@ import Foundation
 /// or moves, released at their time while this computer is awake, taken back when the break
 /// ends or moves. Each step is a delivery in the outbox, so it is saved before it is tried
 /// and retried like any other; what the service holds is saved in `state.held`.
+///
+/// Two rules keep the partner from getting a message twice: a hand-off that may have landed
+/// (`HeldMessage.attempted`) is only ever tried again under its own key, never sent from here
+/// under another; and nothing is asked of ntfy once its own copy may be on the way.
 extension BreakMachine {
     /// Whether `channel`'s service is to hold messages: asked to in the config, and not found
     /// unable to since the daemon started.
@@ -24,6 +28,14 @@ extension BreakMachine {
             let planned = brk.plan.reminders[reminder.index]
             let round = reminder.sentCount + 1
             for channel in planned.to where holds(channel) {
+                guard let preset = settings.channels[channel]?.webhook?.preset else { continue }
+                // ntfy's copy arrives up to half a minute late: a reminder before the check-in
+                // that close to it would arrive after it, so it is sent from here.
+                if preset == .ntfy, planned.offset.seconds < 0,
+                    dueAt.addingTimeInterval(HoldStep.ntfyMargin + 10) > brk.checkinAt
+                {
+                    continue
+                }
                 let key = HeldMessage.key(
                     breakId: brk.id, reminderIndex: reminder.index, round: round, extensions: brk.extensions,
                     channel: channel)
@@ -31,7 +43,8 @@ extension BreakMachine {
                 var delivery = Delivery(
                     id: key, event: .reminder, channel: channel, breakId: brk.id, plan: brk.plan.name, message: "",
                     checkinAt: brk.checkinAt, dueAt: dueAt, offsetSeconds: planned.offset.seconds,
-                    reminderIndex: reminder.index, createdAt: now, expiresAt: dueAt, nextAttemptAt: now
+                    reminderIndex: reminder.index, createdAt: now,
+                    expiresAt: dueAt.addingTimeInterval(HoldStep.releaseWindow(for: preset)), nextAttemptAt: now
                 )
                 delivery.reminderRound = round
                 delivery.template = planned.template
@@ -46,9 +59,15 @@ extension BreakMachine {
                 state.heldMessages.append(
                     HeldMessage(
                         key: key, breakId: brk.id, channel: channel, reminderIndex: reminder.index, round: round,
-                        dueAt: dueAt, message: delivery.message))
+                        dueAt: dueAt, message: delivery.message, offsetSeconds: planned.offset.seconds, preset: preset))
             }
         }
+    }
+
+    /// A hand-off attempt starts: from now on the service may hold the message.
+    mutating func handOffAttempted(_ key: String) {
+        guard let position = state.heldMessages.firstIndex(where: { $0.key == key }) else { return }
+        state.heldMessages[position].attempted = true
     }
 
     // MARK: Due
@@ -64,51 +83,53 @@ extension BreakMachine {
             guard
                 let position = state.heldMessages.firstIndex(where: {
                     $0.breakId == brk.id && $0.reminderIndex == index && $0.round == round && $0.channel == channel
-                        && ($0.phase == .held || $0.phase == .handingOff) && !$0.cancelWanted
+                        && [.held, .handingOff, .delivered].contains($0.phase) && !$0.cancelWanted
                 })
             else {
                 sendHere.append(channel)
                 continue
             }
             var entry = state.heldMessages[position]
+            if entry.phase == .delivered {
+                state.heldMessages.remove(at: position)
+                continue
+            }
             if entry.phase == .handingOff {
-                if let handOff = state.outbox.first(where: { $0.id == entry.key }), handOff.attempts == 0,
-                    !inFlight.contains(handOff.id)
-                {
+                if !entry.attempted, !inFlight.contains(entry.key) {
                     // Never tried: nothing reached the service.
                     state.outbox.removeAll { $0.id == entry.key }
                     state.heldMessages.remove(at: position)
                     sendHere.append(channel)
                 } else {
-                    // An attempt may have reached the service: finish the hand-off (the same
-                    // key cannot hold it twice), then release it.
+                    // It may have landed: the hand-off goes on under its own key (past its time,
+                    // that delivers it at once), and a release follows once it is held.
                     entry.releaseWanted = true
                     state.heldMessages[position] = entry
                     if let queued = state.outbox.firstIndex(where: { $0.id == entry.key }),
                         !inFlight.contains(entry.key)
                     {
-                        state.outbox[queued].nextAttemptAt = min(state.outbox[queued].nextAttemptAt, now)
-                        state.outbox[queued].expiresAt = max(state.outbox[queued].expiresAt, entry.dueAt + 10)
+                        state.outbox[queued].nextAttemptAt = min(state.outbox[queued].nextAttemptAt, entry.dueAt)
                     }
                 }
                 continue
             }
-            let preset = settings.channels[channel]?.webhook?.preset
-            if now.timeIntervalSince(entry.dueAt) >= HoldStep.releaseWindow(for: preset) {
-                state.heldMessages.remove(at: position)
-                effects.append(
-                    .log(
-                        LogEntry(
-                            .info,
-                            "The server of \(channel) delivered reminder \(Span(seconds: brk.plan.reminders[index].offset.seconds).offsetDescription) by itself at its time, while this computer was away.",
-                            fields: fields(of: entry, plan: brk.plan.name))))
-                continue
-            }
-            entry.phase = .releasing
-            state.heldMessages[position] = entry
-            state.outbox.append(holdStep(.release, for: entry, plan: brk.plan.name, at: max(entry.dueAt, now)))
+            effects += release(at: position, now: now)
         }
         return (sendHere, effects)
+    }
+
+    /// The held message at `position` is due: asked for now, unless the service's own copy
+    /// may be on its way by now.
+    private mutating func release(at position: Int, now: Date) -> [Effect] {
+        var entry = state.heldMessages[position]
+        guard now.timeIntervalSince(entry.dueAt) < entry.releaseWindow else {
+            state.heldMessages.remove(at: position)
+            return [deliveredByItself(entry)]
+        }
+        entry.phase = .releasing
+        state.heldMessages[position] = entry
+        state.outbox.append(holdStep(.release, for: entry, at: max(entry.dueAt, now)))
+        return []
     }
 
     /// Before-reminder `index` is dropped at the check-in, unsent from here: a service that
@@ -116,21 +137,16 @@ extension BreakMachine {
     mutating func settleHeldOfDropped(_ brk: Break, reminderIndex index: Int, round: Int, now: Date) -> [Effect] {
         var effects: [Effect] = []
         for position in state.heldMessages.indices.reversed() {
-            var entry = state.heldMessages[position]
+            let entry = state.heldMessages[position]
             guard entry.breakId == brk.id, entry.reminderIndex == index, entry.round == round else { continue }
             switch entry.phase {
             case .held:
                 state.heldMessages.remove(at: position)
-                effects.append(
-                    .log(
-                        LogEntry(
-                            .info,
-                            "The server of \(entry.channel) delivered reminder \(brk.plan.reminders[index].offset.offsetDescription) by itself at its time, while this computer was away.",
-                            fields: fields(of: entry, plan: brk.plan.name))))
+                effects.append(deliveredByItself(entry))
             case .handingOff:
-                entry.releaseWanted = false
-                entry.cancelWanted = true
-                state.heldMessages[position] = entry
+                effects += takeBack(at: position, now: now)
+            case .delivered:
+                state.heldMessages.remove(at: position)
             case .releasing, .cancelling, .notCancelled:
                 continue
             }
@@ -141,41 +157,73 @@ extension BreakMachine {
     // MARK: Taking back
 
     /// The break ended, or moved its check-in: what its channels' services hold for a time
-    /// still ahead is taken back (a hand-off still on its way is taken back once it lands).
-    mutating func takeBack(breakId: String, now: Date, ended: HistoryRecord? = nil) {
-        for position in state.heldMessages.indices {
-            var entry = state.heldMessages[position]
-            guard entry.breakId == breakId else { continue }
-            if let ended {
-                entry.endedRecord = ended
-                state.heldMessages[position].endedRecord = ended
-            }
-            switch entry.phase {
-            case .handingOff:
-                entry.releaseWanted = false
-                entry.cancelWanted = true
-            case .held:
-                entry.phase = .cancelling
-                state.outbox.append(holdStep(.cancel, for: entry, plan: nil, at: now))
-            case .releasing:
-                // One being released right now is left to arrive, like any message on its way.
-                guard !inFlight.contains(entry.key + "-send"), entry.dueAt > now else { continue }
-                state.outbox.removeAll { $0.id == entry.key + "-send" }
-                entry.phase = .cancelling
-                state.outbox.append(holdStep(.cancel, for: entry, plan: nil, at: now))
-            case .cancelling, .notCancelled:
-                continue
-            }
-            state.heldMessages[position] = entry
+    /// still ahead is taken back. `ended` is the history record of a break that ended.
+    mutating func takeBack(breakId: String, now: Date, ended: HistoryRecord? = nil) -> [Effect] {
+        var effects: [Effect] = []
+        for position in state.heldMessages.indices.reversed() where state.heldMessages[position].breakId == breakId {
+            if let ended { state.heldMessages[position].endedRecord = ended }
+            effects += takeBack(at: position, now: now)
         }
-        // A hand-off that never went out reached nobody: drop it and its record.
-        let unsent = Set(
-            state.heldMessages.filter { entry in
-                entry.breakId == breakId && entry.phase == .handingOff && !inFlight.contains(entry.key)
-                    && state.outbox.first(where: { $0.id == entry.key })?.attempts ?? 0 == 0
-            }.map(\.key))
-        state.outbox.removeAll { unsent.contains($0.id) }
-        state.heldMessages.removeAll { unsent.contains($0.key) }
+        return effects
+    }
+
+    /// Takes back the one message at `position`, as far as its phase and time allow.
+    private mutating func takeBack(at position: Int, now: Date) -> [Effect] {
+        var entry = state.heldMessages[position]
+        let past = now.timeIntervalSince(entry.dueAt) >= entry.takeBackWindow
+        switch entry.phase {
+        case .handingOff where inFlight.contains(entry.key):
+            // Its answer decides: a held message is then taken back.
+            entry.releaseWanted = false
+            entry.cancelWanted = true
+            state.heldMessages[position] = entry
+        case .handingOff where !entry.attempted:
+            // Never tried: nothing reached the service.
+            state.outbox.removeAll { $0.id == entry.key }
+            state.heldMessages.remove(at: position)
+        case .handingOff:
+            state.outbox.removeAll { $0.id == entry.key }
+            if past {
+                return notTakenBack(at: position, reason: "Its hand-off had no clear answer before its time.")
+            }
+            if entry.preset == .ntfy {
+                // ntfy takes a message back by its sequence id alone.
+                entry.phase = .cancelling
+                state.heldMessages[position] = entry
+                state.outbox.append(holdStep(.cancel, for: entry, at: now))
+            } else {
+                // Matrix needs the delay_id: the same transaction id gives it back, and if the
+                // first attempt never landed, what lands now is held far ahead and taken back.
+                entry.cancelWanted = true
+                entry.releaseWanted = false
+                state.heldMessages[position] = entry
+                state.outbox.append(onlyToTakeBack(entry, now: now))
+            }
+        case .held:
+            guard !past else {
+                state.heldMessages.remove(at: position)
+                return [deliveredByItself(entry)]
+            }
+            entry.phase = .cancelling
+            state.heldMessages[position] = entry
+            state.outbox.append(holdStep(.cancel, for: entry, at: now))
+        case .releasing:
+            // One being released right now is left to arrive, like any message on its way.
+            guard !inFlight.contains(entry.key + "-send") else { return [] }
+            state.outbox.removeAll { $0.id == entry.key + "-send" }
+            guard !past else {
+                state.heldMessages.remove(at: position)
+                return [deliveredByItself(entry)]
+            }
+            entry.phase = .cancelling
+            state.heldMessages[position] = entry
+            state.outbox.append(holdStep(.cancel, for: entry, at: now))
+        case .delivered:
+            state.heldMessages.remove(at: position)
+        case .cancelling, .notCancelled:
+            break
+        }
+        return []
     }
 
     // MARK: Results
@@ -195,69 +243,72 @@ extension BreakMachine {
         var entry = state.heldMessages[entryPosition]
         var fields = LogEntry.fields(of: delivery)
         fields["attempt"] = String(delivery.attempts)
-        let what = "reminder \(Span(seconds: delivery.offsetSeconds ?? 0).offsetDescription) to \(delivery.channel)"
         switch (step, result) {
         case (.handOff, .held(let handle)):
             state.outbox.remove(at: position)
             entry.handle = handle
-            if entry.cancelWanted {
-                entry.phase = .cancelling
-                state.outbox.append(holdStep(.cancel, for: entry, plan: delivery.plan, at: now))
-            } else if entry.releaseWanted {
-                entry.phase = .releasing
-                state.outbox.append(holdStep(.release, for: entry, plan: delivery.plan, at: now))
-            } else {
-                entry.phase = .held
-            }
+            entry.phase = .held
             state.heldMessages[entryPosition] = entry
+            if entry.cancelWanted || entry.breakId != state.activeBreak?.id {
+                // Matrix answers a cancel of a message it has sent with 404: harmless to ask.
+                entry.phase = .cancelling
+                state.heldMessages[entryPosition] = entry
+                state.outbox.append(holdStep(.cancel, for: entry, at: now, atLeastOnce: entry.preset == .matrix))
+                return []
+            }
+            if entry.releaseWanted { return release(at: entryPosition, now: now) }
             return [
                 .log(
                     LogEntry(
                         .info,
-                        "The \(what) is held by the server of \(delivery.channel) until \(Timestamp.format(entry.dueAt)), also if this computer sleeps.",
+                        "The \(describe(entry)) is held by the server of \(entry.channel) until \(Timestamp.format(entry.dueAt)), also if this computer sleeps.",
                         fields: fields))
             ]
         case (.handOff, .cannotHold(let reason)):
             state.outbox.remove(at: position)
             state.heldMessages.remove(at: entryPosition)
-            var effects = [Effect]()
-            if !notHolding.contains(delivery.channel) {
-                notHolding.insert(delivery.channel)
-                effects.append(
-                    .log(
-                        LogEntry(
-                            .warning,
-                            "The server of \(delivery.channel) cannot hold messages (\(reason.trimmingCharacters(in: CharacterSet(charactersIn: ".")))), so its messages are sent from this computer at their time and wait while it sleeps.",
-                            fields: fields)))
-            }
+            var effects = serverCannotHold(entry.channel, reason: reason, fields: fields)
             // The others queued for this channel go the same way; one on its way comes back
             // with the same answer.
             let queued = Set(
                 state.heldMessages.filter {
-                    $0.channel == delivery.channel && $0.phase == .handingOff && !inFlight.contains($0.key)
-                        && !$0.releaseWanted && !$0.cancelWanted
+                    $0.channel == entry.channel && $0.phase == .handingOff && !inFlight.contains($0.key)
+                        && !$0.attempted
                 }.map(\.key))
             state.outbox.removeAll { queued.contains($0.id) }
             state.heldMessages.removeAll { queued.contains($0.key) }
-            return effects + sendHereInstead(entry, now: now)
+            effects += sendHereInstead(entry, now: now)
+            return effects
         case (_, .held), (_, .delivered):
             state.outbox.remove(at: position)
             state.heldMessages.remove(at: entryPosition)
             let detail = if case .delivered(let detail) = result { detail } else { "held" }
-            let sentence: String
             switch step {
-            case .handOff:
+            case .handOff where entry.preset == .matrix && now < entry.dueAt:
+                // The server ignored the delay: the message is out, early, and its reminder
+                // must not send it again when it comes due.
+                entry.phase = .delivered
+                state.heldMessages.insert(entry, at: entryPosition)
+                return serverCannotHold(entry.channel, reason: "it sent a delayed message at once", fields: fields)
+            case .handOff, .release:
                 fields["late_seconds"] = String(format: "%.3f", now.timeIntervalSince(delivery.dueAt))
-                sentence =
-                    "Delivered \(delivery.event.rawValue) to \(delivery.channel) (\(detail)): its time had come as it was handed over."
-            case .release:
-                fields["late_seconds"] = String(format: "%.3f", now.timeIntervalSince(delivery.dueAt))
-                sentence =
-                    "Delivered \(delivery.event.rawValue) to \(delivery.channel): its server released it at its time (\(detail))."
+                let how =
+                    step == .release ? "its server released it at its time" : "its time had come as it was handed over"
+                return [
+                    .log(
+                        LogEntry(
+                            .info, "Delivered \(delivery.event.rawValue) to \(delivery.channel): \(how) (\(detail)).",
+                            fields: fields))
+                ]
             case .cancel:
-                sentence = "Took back the \(what) from the server of \(delivery.channel) (\(detail))."
+                return [
+                    .log(
+                        LogEntry(
+                            .info,
+                            "Took back the \(describe(entry)) from the server of \(delivery.channel) (\(detail)).",
+                            fields: fields))
+                ]
             }
-            return [.log(LogEntry(.info, sentence, fields: fields))]
         case (_, .cannotHold(let reason)), (_, .failed(let reason, _, _)):
             var retryable = false
             var retryAfter: Double?
@@ -267,9 +318,18 @@ extension BreakMachine {
             }
             var failed = delivery
             failed.lastError = reason
+            // A release of a break that has ended since is not tried again: it is taken back.
+            if step == .release, entry.breakId != state.activeBreak?.id {
+                state.outbox.remove(at: position)
+                entry.phase = .held
+                state.heldMessages[entryPosition] = entry
+                return takeBack(at: entryPosition, now: now)
+            }
             if retryable {
                 let delay = RetryPolicy.delay(afterFailures: delivery.attempts, retryAfter: retryAfter, jitter: jitter)
-                let next = now.addingTimeInterval(delay)
+                var next = now.addingTimeInterval(delay)
+                // A hand-off is tried again at its due time at the latest, when it matters most.
+                if step == .handOff, now < entry.dueAt { next = min(next, entry.dueAt) }
                 if next <= delivery.expiresAt {
                     failed.nextAttemptAt = next.wholeMilliseconds
                     state.outbox[position] = failed
@@ -277,13 +337,15 @@ extension BreakMachine {
                         .log(
                             LogEntry(
                                 .warning,
-                                "Attempt \(delivery.attempts) to \(Self.verb(step)) the \(what) failed; trying again in \(String(format: "%.1f", delay)) s: \(reason)",
+                                "Attempt \(delivery.attempts) to \(Self.verb(step)) the \(describe(entry)) failed; trying again in \(String(format: "%.1f", next.timeIntervalSince(now))) s: \(reason)",
                                 fields: fields))
                     ]
                 }
             }
             state.outbox.remove(at: position)
-            return stepGaveUp(failed, entryAt: entryPosition, reason: reason, fields: fields, now: now)
+            // A refusal is clear: nothing was taken. A window that closed on failed attempts is
+            // not: the service may hold it.
+            return stepGaveUp(failed, entryAt: entryPosition, refused: !retryable, reason: reason, now: now)
         }
     }
 
@@ -291,59 +353,79 @@ extension BreakMachine {
     mutating func holdStepExpired(_ delivery: Delivery, now: Date) -> [Effect] {
         guard let entryPosition = state.heldMessages.firstIndex(where: { $0.key == delivery.holdKey ?? delivery.id })
         else { return [] }
+        let attempted = state.heldMessages[entryPosition].attempted
         return stepGaveUp(
-            delivery, entryAt: entryPosition, reason: delivery.lastError ?? "Its time came first.",
-            fields: LogEntry.fields(of: delivery), now: now)
+            delivery, entryAt: entryPosition, refused: !attempted, reason: delivery.lastError ?? "Its time came first.",
+            now: now)
     }
 
     /// The outbox no longer has `delivery`: what its end means for the held message.
     private mutating func stepGaveUp(
-        _ delivery: Delivery, entryAt entryPosition: Int, reason: String, fields: [String: String], now: Date
+        _ delivery: Delivery, entryAt entryPosition: Int, refused: Bool, reason: String, now: Date
     ) -> [Effect] {
-        var entry = state.heldMessages[entryPosition]
-        let what = "reminder \(Span(seconds: delivery.offsetSeconds ?? 0).offsetDescription) to \(delivery.channel)"
+        let entry = state.heldMessages[entryPosition]
+        let fields = LogEntry.fields(of: delivery)
         switch delivery.hold ?? .handOff {
         case .handOff:
             state.heldMessages.remove(at: entryPosition)
-            let effects: [Effect] = [
+            if entry.cancelWanted || entry.breakId != state.activeBreak?.id {
+                guard refused else {
+                    state.heldMessages.insert(entry, at: entryPosition)
+                    return notTakenBack(at: entryPosition, reason: reason)
+                }
+                return []
+            }
+            guard refused else {
+                return [
+                    .log(
+                        LogEntry(
+                            .warning,
+                            "The server of \(entry.channel) gave no clear answer about the \(describe(entry)); if it took it, it delivers it at its time, so it is not sent again from here: \(reason)",
+                            fields: fields))
+                ]
+            }
+            return [
                 .log(
                     LogEntry(
                         .warning,
-                        entry.cancelWanted
-                            ? "Gave up handing the \(what) to its server; the break no longer needs it: \(reason)"
-                            : "Could not hand the \(what) to its server, so it is sent from this computer at its time: \(reason)",
+                        "Could not hand the \(describe(entry)) to its server, so it is sent from this computer at its time: \(reason)",
                         fields: fields))
-            ]
-            return effects + sendHereInstead(entry, now: now)
+            ] + sendHereInstead(entry, now: now)
         case .release:
             state.heldMessages.remove(at: entryPosition)
             return [
                 .log(
                     LogEntry(
                         .warning,
-                        "Could not ask the server of \(delivery.channel) to deliver the \(what) now; it delivers it by itself: \(reason)",
+                        "Could not ask the server of \(entry.channel) to deliver the \(describe(entry)) now; it delivers it by itself: \(reason)",
                         fields: fields))
             ]
         case .cancel:
-            entry.phase = .notCancelled
-            state.heldMessages[entryPosition] = entry
-            var effects: [Effect] = [
-                .log(
-                    LogEntry(
-                        .error,
-                        "Could not take back the \(what) from its server before its time, so the partner may still receive it: \(reason)",
-                        fields: fields))
-            ]
-            // The break has ended: its history says so, in a record that replaces the first.
-            if var record = entry.endedRecord {
-                record.notTakenBack = (record.notTakenBack ?? []) + [entry.dueAt]
-                for position in state.heldMessages.indices where state.heldMessages[position].breakId == entry.breakId {
-                    state.heldMessages[position].endedRecord = record
-                }
-                effects.append(.recordHistory(record))
-            }
-            return effects
+            return notTakenBack(at: entryPosition, reason: reason)
         }
+    }
+
+    /// The message at `position` could not be taken back in time: logged, shown by `status`
+    /// for an hour, and, for a break that has ended, written into its history again.
+    private mutating func notTakenBack(at position: Int, reason: String) -> [Effect] {
+        var entry = state.heldMessages[position]
+        entry.phase = .notCancelled
+        state.heldMessages[position] = entry
+        var effects: [Effect] = [
+            .log(
+                LogEntry(
+                    .error,
+                    "Could not take back the \(describe(entry)) from its server before its time, so the partner may still receive it: \(reason)",
+                    fields: fields(of: entry)))
+        ]
+        if var record = entry.endedRecord {
+            record.notTakenBack = (record.notTakenBack ?? []) + [entry.dueAt]
+            for index in state.heldMessages.indices where state.heldMessages[index].breakId == entry.breakId {
+                state.heldMessages[index].endedRecord = record
+            }
+            effects.append(.recordHistory(record))
+        }
+        return effects
     }
 
     /// A message its service did not take: sent from here, now if its time has come (it is
@@ -360,21 +442,35 @@ extension BreakMachine {
         return []
     }
 
+    /// Said once per channel while the daemon runs: its messages go out from here from now on.
+    private mutating func serverCannotHold(_ channel: String, reason: String, fields: [String: String]) -> [Effect] {
+        guard !notHolding.contains(channel) else { return [] }
+        notHolding.insert(channel)
+        let why = reason.trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        return [
+            .log(
+                LogEntry(
+                    .warning,
+                    "The server of \(channel) cannot hold messages (\(why)), so its messages are sent from this computer at their time and wait while it sleeps.",
+                    fields: fields))
+        ]
+    }
+
     // MARK: Steps
 
-    /// A release or a cancel of `entry`, as a delivery: tried from `at`, until the message's
-    /// time (a release a little after it).
-    private func holdStep(_ step: HoldStep, for entry: HeldMessage, plan: String?, at start: Date) -> Delivery {
-        let preset = settings.channels[entry.channel]?.webhook?.preset
-        let until =
-            step == .release
-            ? entry.dueAt.addingTimeInterval(HoldStep.releaseWindow(for: preset))
-            : entry.dueAt.addingTimeInterval(preset == .ntfy ? HoldStep.ntfyMargin - 5 : 0)
+    /// A release or a cancel of `entry`, as a delivery: tried from `start` while the service
+    /// may still be asked (see `HeldMessage.releaseWindow` and `takeBackWindow`).
+    private func holdStep(_ step: HoldStep, for entry: HeldMessage, at start: Date, atLeastOnce: Bool = false)
+        -> Delivery
+    {
+        let window = step == .release ? entry.releaseWindow : entry.takeBackWindow
+        let until = entry.dueAt.addingTimeInterval(window)
         var delivery = Delivery(
             id: entry.key + (step == .release ? "-send" : "-cancel"), event: .reminder, channel: entry.channel,
-            breakId: entry.breakId, plan: plan ?? state.activeBreak.map(\.plan.name), message: entry.message,
-            checkinAt: nil, dueAt: entry.dueAt, offsetSeconds: offset(of: entry), reminderIndex: entry.reminderIndex,
-            createdAt: start, expiresAt: max(until, start), nextAttemptAt: start
+            breakId: entry.breakId, plan: entry.endedRecord?.plan ?? state.activeBreak?.plan.name,
+            message: entry.message, checkinAt: nil, dueAt: entry.dueAt, offsetSeconds: entry.offsetSeconds,
+            reminderIndex: entry.reminderIndex, createdAt: start, expiresAt: atLeastOnce ? max(until, start) : until,
+            nextAttemptAt: start
         )
         delivery.reminderRound = entry.round
         delivery.renderedAt = entry.dueAt
@@ -384,18 +480,35 @@ extension BreakMachine {
         return delivery
     }
 
-    private func offset(of entry: HeldMessage) -> Int? {
-        guard let brk = state.activeBreak, brk.id == entry.breakId,
-            brk.plan.reminders.indices.contains(entry.reminderIndex)
-        else { return nil }
-        return brk.plan.reminders[entry.reminderIndex].offset.seconds
+    /// The Matrix hand-off again, under its own transaction id, only to learn the delay_id.
+    private func onlyToTakeBack(_ entry: HeldMessage, now: Date) -> Delivery {
+        var delivery = holdStep(.handOff, for: entry, at: now)
+        delivery.id = entry.key
+        delivery.holdKey = nil
+        delivery.expiresAt = max(entry.dueAt, now)
+        delivery.holdOnlyToTakeBack = true
+        return delivery
     }
 
-    private func fields(of entry: HeldMessage, plan: String) -> [String: String] {
-        [
-            "event": "reminder", "channel": entry.channel, "delivery_id": entry.key, "plan": plan,
-            "break_id": entry.breakId,
+    private func deliveredByItself(_ entry: HeldMessage) -> Effect {
+        .log(
+            LogEntry(
+                .info,
+                "The server of \(entry.channel) delivered the \(describe(entry)) by itself at its time, while this computer was away.",
+                fields: fields(of: entry)))
+    }
+
+    private func describe(_ entry: HeldMessage) -> String {
+        "reminder \(Span(seconds: entry.offsetSeconds).offsetDescription) to \(entry.channel)"
+    }
+
+    private func fields(of entry: HeldMessage) -> [String: String] {
+        var fields = [
+            "event": "reminder", "channel": entry.channel, "delivery_id": entry.key, "break_id": entry.breakId,
+            "offset_seconds": String(entry.offsetSeconds),
         ]
+        if let plan = entry.endedRecord?.plan ?? state.activeBreak?.plan.name { fields["plan"] = plan }
+        return fields
     }
 
     private static func verb(_ step: HoldStep) -> String {

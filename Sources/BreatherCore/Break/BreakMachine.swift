@@ -94,15 +94,16 @@ public struct BreakMachine: Sendable {
                 && !inFlight.contains(delivery.id) && delivery.hold == nil
         }
         // What the services hold is for the old time: taken back, and handed over anew.
-        takeBack(breakId: brk.id, now: now)
+        let takenBack = takeBack(breakId: brk.id, now: now)
         state.activeBreak = brk
         handOffLater(brk, now: now)
-        var effects: [Effect] = [
-            .log(
-                LogEntry(
-                    .notice, "Check-in moved by \(span) to \(Timestamp.format(brk.checkinAt)).",
-                    fields: LogEntry.fields(of: brk).merging(["event": "extend"]) { $1 }))
-        ]
+        var effects: [Effect] =
+            [
+                .log(
+                    LogEntry(
+                        .notice, "Check-in moved by \(span) to \(Timestamp.format(brk.checkinAt)).",
+                        fields: LogEntry.fields(of: brk).merging(["event": "extend"]) { $1 }))
+            ] + takenBack
         if let message = brk.plan.extend {
             enqueue(message, event: .extend, for: brk, tag: "extend\(brk.extensions)", now: now)
         }
@@ -356,6 +357,7 @@ public struct BreakMachine: Sendable {
                         rerenderIfLate(&delivery, now: now)
                     }
                     inFlight.insert(delivery.id)
+                    if delivery.hold == .handOff { handOffAttempted(delivery.id) }
                     effects.append(.attempt(delivery))
                 }
                 kept.append(delivery)
@@ -420,7 +422,7 @@ public struct BreakMachine: Sendable {
         let notTakenBack = state.heldMessages.filter { $0.breakId == brk.id && $0.phase == .notCancelled }
         if !notTakenBack.isEmpty { record.notTakenBack = notTakenBack.map(\.dueAt) }
         // What the services hold of it is taken back; one that cannot be in time amends this record.
-        takeBack(breakId: brk.id, now: now, ended: record)
+        effects += takeBack(breakId: brk.id, now: now, ended: record)
         state.activeBreak = nil
         let message = outcome == .back ? brk.plan.back : brk.plan.cancel
         // The break's notification is closed as it ends (the executor closes

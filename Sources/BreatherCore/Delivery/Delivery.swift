@@ -44,6 +44,10 @@ public struct Delivery: Hashable, Sendable, Codable {
     public var holdKey: String?
     /// For a release or a cancel at Matrix: the `delay_id`. A secret: never logged or shown.
     public var holdHandle: String?
+    /// For a Matrix hand-off tried again only to learn its `delay_id` and cancel it (the break
+    /// ended): held far ahead, so that if the first attempt never landed, nothing goes out
+    /// before the cancel.
+    public var holdOnlyToTakeBack: Bool?
 
     public init(
         id: String,

@@ -18,7 +18,7 @@ public enum AttemptResult: Hashable, Sendable {
 extension AttemptResult {
     /// The result as an ordinary message's: a hold answer cannot come for one, and is taken
     /// for what it says of the message.
-    var ordinary: AttemptResult {
+    public var ordinary: AttemptResult {
         switch self {
         case .held: .delivered(detail: "held by the server")
         case .cannotHold(let reason): .failed(reason: reason, retryable: false, retryAfter: nil)

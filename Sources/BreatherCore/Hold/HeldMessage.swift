@@ -17,6 +17,9 @@ public struct HeldMessage: Hashable, Sendable, Codable {
         case cancelling
         /// It could not be taken back before its time; the partner may have received it.
         case notCancelled
+        /// The service sent it as it was handed over (one that ignores the delay): it is out,
+        /// and nothing more is sent for it.
+        case delivered
     }
 
     /// The hand-off's delivery id, and the key the service knows the message by.
@@ -29,6 +32,13 @@ public struct HeldMessage: Hashable, Sendable, Codable {
     public var dueAt: Date
     /// The text as handed over: a release publishes the same words again (ntfy).
     public var message: String
+    /// The reminder's offset, for the journal (the plan may be gone by the time it is needed).
+    public var offsetSeconds: Int
+    /// The service, as it was when the message was handed over.
+    public var preset: Webhook.Preset
+    /// A hand-off attempt has started: without a clear answer, the service may hold it, so
+    /// it is never sent again under another key.
+    public var attempted: Bool
     public var phase: Phase
     /// Matrix's `delay_id`: it controls the message without a login, so it is a secret,
     /// kept in the state file only, never logged or shown.
@@ -43,9 +53,12 @@ public struct HeldMessage: Hashable, Sendable, Codable {
 
     public init(
         key: String, breakId: String, channel: String, reminderIndex: Int, round: Int, dueAt: Date, message: String,
-        phase: Phase = .handingOff
+        offsetSeconds: Int, preset: Webhook.Preset, phase: Phase = .handingOff
     ) {
         self.message = message
+        self.offsetSeconds = offsetSeconds
+        self.preset = preset
+        self.attempted = false
         self.key = key
         self.breakId = breakId
         self.channel = channel
@@ -55,6 +68,17 @@ public struct HeldMessage: Hashable, Sendable, Codable {
         self.phase = phase
         self.cancelWanted = false
         self.releaseWanted = false
+    }
+
+    /// How long after its due time the message may still be taken back: ntfy's own copy goes
+    /// out `HoldStep.ntfyMargin` after it; a Matrix server sends it at its time exactly.
+    public var takeBackWindow: Double {
+        preset == .ntfy ? HoldStep.ntfyMargin - 5 : 0
+    }
+
+    /// How long after its due time a release is still asked for (see `HoldStep`).
+    public var releaseWindow: Double {
+        HoldStep.releaseWindow(for: preset)
     }
 
     /// The hand-off key for a reminder's sending to a channel: ntfy takes `[-_A-Za-z0-9]`,

@@ -31,10 +31,16 @@ public enum HoldAnswer {
                     reason: "The server's answer to the hand-off named no held message.", retryable: false,
                     retryAfter: nil)
             }
-            if let code = errcode(body),
-                ["M_UNRECOGNIZED", "M_MAX_DELAY_EXCEEDED", "M_MAX_DELAY_UNSUPPORTED"].contains(code)
-            {
-                return .cannotHold(reason: "it answers \(code) to a delayed event")
+            // Too long a delay for this server is about this message only: it is sent from
+            // here, and the channel goes on holding the others.
+            let specific = jsonObject(body)?["org.matrix.msc4140.errcode"] as? String
+            if specific == "M_MAX_DELAY_EXCEEDED" || errcode(body) == "M_MAX_DELAY_EXCEEDED" {
+                return .failed(
+                    reason: "The server holds messages for a shorter time than this one needs.", retryable: false,
+                    retryAfter: nil)
+            }
+            if errcode(body) == "M_UNRECOGNIZED" {
+                return .cannotHold(reason: "it answers M_UNRECOGNIZED to a delayed event")
             }
         case (.matrix, .release):
             if status == 404, errcode(body) == "M_NOT_FOUND" {
@@ -61,7 +67,10 @@ public enum HoldAnswer {
     /// (`org.matrix.msc4140`), false when it answered without them, nil when it did not answer.
     public static func matrixHoldsMessages(_ outcome: HTTPOutcome) -> Bool? {
         guard case .response(let status, _, let body) = outcome else { return nil }
-        guard (200..<300).contains(status) else { return (500..<600).contains(status) ? nil : false }
+        guard (200..<300).contains(status) else {
+            // Busy or down is no answer; anything else is a server without the feature.
+            return (500..<600).contains(status) || [408, 425, 429].contains(status) ? nil : false
+        }
         let features = jsonObject(body)?["unstable_features"] as? [String: Any]
         return (features?["org.matrix.msc4140"] as? Bool) == true
     }

@@ -3,8 +3,8 @@ import Foundation
 /// The HTTP requests of holding (`hold_on_server`), for the two services that can: pure, like
 /// the presets, so the same step, settings and time give the same bytes.
 ///
-/// ntfy 2.16+: the message is published to `/<topic>/<sequence_id>`; with `At:` it is held,
-/// and publishing again with the same sequence id replaces it (a release, without `At:`);
+/// ntfy 2.16+: the message is published to `/<topic>/<sequence_id>`; with `In:` it is held,
+/// and publishing again with the same sequence id replaces it (a release, without `In:`);
 /// `DELETE /<topic>/<sequence_id>` takes it back. An older ntfy has no such path and answers
 /// 404, so nothing is ever held by a server that could not then be told to drop it.
 ///
@@ -53,6 +53,13 @@ public enum HoldRequest {
             split.origin + split.parentPath + topic + "/" + URLParts.percentEncode(delivery.holdKey ?? delivery.id)
         var headers = PresetRequest.headers(json: false, delivery: delivery)
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        // A release or a cancel must reach ntfy before its own copy may go out: the attempt
+        // ends in time rather than arrive late.
+        var timeout = timeout
+        if step != .handOff {
+            let left = delivery.dueAt.addingTimeInterval(HoldStep.ntfyMargin - 3).timeIntervalSince(now)
+            timeout = max(1, min(timeout, left))
+        }
         if step == .cancel {
             return HTTPRequest(method: "DELETE", url: target, headers: headers, body: [], timeout: timeout)
         }
@@ -61,8 +68,9 @@ public enum HoldRequest {
         headers.append(("Priority", delivery.isUrgent ? "4" : "3"))
         headers.append(("Tags", delivery.event.rawValue))
         if step == .handOff, holdsLater(delivery, now: now) {
-            let at = delivery.dueAt.addingTimeInterval(HoldStep.ntfyMargin).timeIntervalSince1970
-            headers.append(("At", String(Int(at.rounded(.up)))))
+            // Relative, so that the server's clock decides, not how far this one is off.
+            let seconds = delivery.dueAt.addingTimeInterval(HoldStep.ntfyMargin).timeIntervalSince(now)
+            headers.append(("In", "\(Int(seconds.rounded(.up)))s"))
         }
         return HTTPRequest(
             method: "PUT", url: target, headers: headers, body: Array(delivery.message.utf8), timeout: timeout)
@@ -79,7 +87,10 @@ public enum HoldRequest {
             // Held for the time left; a hand-off whose time has come is held for a moment and
             // released at once, so that an earlier attempt the server did take is not doubled
             // (the transaction id gives back that attempt's answer).
-            let delay = max(1, Int((delivery.dueAt.timeIntervalSince(now) * 1000).rounded(.up)))
+            var delay = max(1, Int((delivery.dueAt.timeIntervalSince(now) * 1000).rounded(.up)))
+            // Tried again only to learn the delay_id and cancel it: what lands now, if the
+            // first attempt never did, is held long enough for the cancel to come first.
+            if delivery.holdOnlyToTakeBack == true { delay = max(delay, 3_600_000) }
             request.url += "?org.matrix.msc4140.delay=\(delay)"
             request.keepsBody = true
             return request

@@ -24,7 +24,7 @@ struct ChannelTest {
             var fields: Logger.Metadata = [
                 "event": "test", "channel": .string(name), "delivery_id": .string(delivery.id),
             ]
-            switch result.ordinaryForTest {
+            switch result.ordinary {
             case .failed(let reason, _, _):
                 fields["outcome"] = "failed"
                 logger.warning("Test message through \(name) failed: \(reason)", metadata: fields)
@@ -45,7 +45,8 @@ struct ChannelTest {
                     let verdict = problems.isEmpty ? ["Its server can hold messages until their time."] : problems
                     reply(.success(([delivered] + verdict).joined(separator: " ")))
                 }
-            default:
+            case .held, .cannotHold:
+                // `ordinary` maps these away; a test message is an ordinary one.
                 reply(.success("Test message delivered through \(name)."))
             }
         }
@@ -80,16 +81,5 @@ extension ChannelTest {
             return nil
         }
         return (name, channel)
-    }
-}
-
-extension AttemptResult {
-    /// A test message is an ordinary one: no hold answer comes for it.
-    fileprivate var ordinaryForTest: AttemptResult {
-        switch self {
-        case .held: .delivered(detail: "held")
-        case .cannotHold(let reason): .failed(reason: reason, retryable: false, retryAfter: nil)
-        default: self
-        }
     }
 }
