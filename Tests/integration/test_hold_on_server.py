@@ -45,7 +45,7 @@ from servers.synapse_server import DELAYED_EVENTS_PREFIX, MSC4140, SynapseServer
 
 TOPIC = "sam-and-alex"
 CANNOT_HOLD = "cannot hold messages"
-NTFY_MARGIN = 20.0  # breatherd's `In:` reaches the due time plus this (ntfy's scheduler ticks every ~10 s)
+NTFY_MARGIN = 20.0  # breatherd's `At:` is the due time plus this (ntfy's scheduler ticks every ~10 s)
 TICK = 1.0  # the stand-in's scheduler tick, shorter than ntfy's 10 s to keep the tests quick
 EARLY = 0.5  # how much before its due time a message may show (clock reading, ms rounding)
 LATE = 2.0  # how much after its due time a message released by a running breatherd may show
@@ -426,8 +426,8 @@ def show_everything(cli: RecordingCli) -> None:
 
 
 def ntfy_handoffs(ntfy: NtfyStandIn) -> list:
-    """PUT /<topic>/<sequence id> with an In header (a delay relative to the server's own clock)."""
-    return [r for r in ntfy.requests if r.method == "PUT" and r.path.startswith(f"/{TOPIC}/") and r.header("In")]
+    """PUT /<topic>/<sequence id> with an At header."""
+    return [r for r in ntfy.requests if r.method == "PUT" and r.path.startswith(f"/{TOPIC}/") and r.header("At")]
 
 
 def sid_of(record) -> str:
@@ -686,15 +686,14 @@ def test_ntfy_server_holds_each_reminder_and_breatherd_releases_it_on_time(xdg, 
         cli.ok("start", "calm")
         due = wait_all_held(cli, 3)
 
-        # One PUT /<topic>/<sequence id> per reminder: the text, and In: the time to its due time + 20 s.
+        # One PUT /<topic>/<sequence id> per reminder: the text, and At: its due time + 20 s.
         handoffs = ntfy_handoffs(ntfy)
         assert len(handoffs) == 3, [(r.method, r.path, r.status) for r in ntfy.requests]
         sids = {}
         for r in handoffs:
             assert r.status == 200, (r.path, r.status, r.answer)
             offset = next(o for o, text in messages.items() if text == r.text)
-            held_until = r.at + int(r.header("In").rstrip("s"))
-            assert abs(held_until - (due[offset] + NTFY_MARGIN)) <= 1.01, (r.header("In"), r.at, due[offset])
+            assert abs(int(r.header("At")) - (due[offset] + NTFY_MARGIN)) <= 1.01, (r.header("At"), due[offset])
             sids[offset] = sid_of(r)
         assert len(set(sids.values())) == 3, f"two reminders share a sequence id: {sids}"
         held = wait_ntfy_held(ntfy, messages, due)
@@ -865,7 +864,7 @@ def test_ntfy_killed_after_the_server_took_a_hand_off_but_before_breatherd_heard
     with NtfyStandIn(tick=TICK) as ntfy:
         write_config(xdg, {"alex": ntfy_channel(ntfy)})
         messages = write_break(xdg, "4s", [("0s", "Time to check in."), ("+4s", "Sam is still calming down.")])
-        ntfy.hold_answers(lambda r: r.method == "PUT" and bool(r.header("In")))
+        ntfy.hold_answers(lambda r: r.method == "PUT" and bool(r.header("At")))
         daemon.start()
         cli.ok("start", "calm")
         due = dues(pending(cli))

@@ -3,8 +3,8 @@ import Foundation
 /// The HTTP requests of holding (`hold_on_server`), for the two services that can: pure, like
 /// the presets, so the same step, settings and time give the same bytes.
 ///
-/// ntfy 2.16+: the message is published to `/<topic>/<sequence_id>`; with `In:` it is held,
-/// and publishing again with the same sequence id replaces it (a release, without `In:`);
+/// ntfy 2.16+: the message is published to `/<topic>/<sequence_id>`; with `At:` it is held,
+/// and publishing again with the same sequence id replaces it (a release, without `At:`);
 /// `DELETE /<topic>/<sequence_id>` takes it back. An older ntfy has no such path and answers
 /// 404, so nothing is ever held by a server that could not then be told to drop it.
 ///
@@ -68,9 +68,10 @@ public enum HoldRequest {
         headers.append(("Priority", delivery.isUrgent ? "4" : "3"))
         headers.append(("Tags", delivery.event.rawValue))
         if step == .handOff, holdsLater(delivery, now: now) {
-            // Relative, so that the server's clock decides, not how far this one is off.
-            let seconds = delivery.dueAt.addingTimeInterval(HoldStep.ntfyMargin).timeIntervalSince(now)
-            headers.append(("In", "\(Int(seconds.rounded(.up)))s"))
+            // The contract's absolute time. The margin also absorbs a few seconds of difference
+            // between this computer's clock and the server's.
+            let at = delivery.dueAt.addingTimeInterval(HoldStep.ntfyMargin).timeIntervalSince1970
+            headers.append(("At", String(Int(at.rounded(.up)))))
         }
         return HTTPRequest(
             method: "PUT", url: target, headers: headers, body: Array(delivery.message.utf8), timeout: timeout)
