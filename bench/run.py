@@ -35,7 +35,7 @@ from typing import Callable, Optional
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import alternatives, procs, report  # noqa: E402
+from harness import alternatives, held, procs, report  # noqa: E402
 from harness.breather import Instance, NotifyHub, plan_text, reminder_message  # noqa: E402
 from harness.procs import BenchError, SwitchCounter  # noqa: E402
 from harness.stats import Dist, human_time, median, mib, ms, ratio  # noqa: E402
@@ -67,6 +67,7 @@ class Params:
         self.near_big = 1 if smoke else 20             # measured reminders at 10,000 pending (own phase)
         self.idle = 1.5 if smoke else 60.0
         self.settle = 0.3 if smoke else 2.0
+        self.held = 1 if smoke else 20                 # hold_on_server: held reminders (and as many not held)
 
 
 # ---------------------------------------------------------------------------------------
@@ -160,6 +161,8 @@ class Bench:
 
     def path(self, name: str, fn: Callable[[], object]) -> object:
         """Runs one measurement path; a failure is recorded, and the run goes on."""
+        if self.args.only and not any(word in name for word in self.args.only):
+            return None
         try:
             value = fn()
             self.paths_ok.append(name)
@@ -730,6 +733,7 @@ class Bench:
         self.path("config load and 10,000 pending", self.measure_config_and_big_start)
         self.path("concurrent window", self.window)
         self.path(f"{self.p.big_pending:,} pending", self.scale_window)
+        self.path("held reminders (hold_on_server)", lambda: held.measure(self))
 
     def cleanup(self) -> list[str]:
         forced = []
@@ -823,6 +827,8 @@ def build_report(bench: Bench) -> tuple[list[report.Row], list[str], list[str]]:
     row.alts[SD_DEFAULT] = skip.get(SD_DEFAULT, "as the webhook row: the same timer")
     row.alts[AT] = skip.get(AT, "as the webhook row: the same timer")
     rows.append(row)
+    # Held reminders (hold_on_server): bench/harness/held.py.
+    rows += held.rows(bench)
     # Scaling.
     cpu = r.get("cpu", {})
     per = {}
@@ -1074,7 +1080,7 @@ def method_lines(bench: Bench) -> list[str]:
         "coarse by design (`at` keeps minutes only, so it runs early or late by up to a minute; the default "
         "AccuracySec is a minute), so each has only a handful of samples. Their idle wake-ups and memory are of the "
         "scheduler process itself; `systemd-run` creates and `at` spawns a new process per job.",
-    ]
+    ] + held.method_lines(bench)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1097,6 +1103,9 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="a few seconds down every path")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
     parser.add_argument("--build-note", default="", help="what was built (a commit), for the report")
+    parser.add_argument("--only", action="append", metavar="WORD",
+                        help="run only the paths whose name contains WORD (repeatable; e.g. `--only held`); "
+                             "the other figures then read “not measured”")
     args = parser.parse_args()
     enter_namespace_if_possible(args)
     if os.environ.get(NS_MARK) == "1":
@@ -1146,6 +1155,7 @@ def main() -> int:
     command = f"/usr/bin/python3 bench/run.py {mode}--bin {args.bin} --out {args.out}"
     if args.build_note:
         command += f" --build-note '{args.build_note}'"
+    command += "".join(f" --only {word}" for word in args.only or [])
     text = report.render(meta, command, started, elapsed, rows, notes, method, bench.problems)
     with open(args.out, "w") as f:
         f.write(text)
