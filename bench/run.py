@@ -17,7 +17,6 @@ starts is stopped by its PID at the end, also on failure.
 from __future__ import annotations
 
 import argparse
-import calendar
 import datetime
 import json
 import os
@@ -37,7 +36,7 @@ sys.path.insert(0, str(HERE))
 
 from harness import alternatives, held, procs, report  # noqa: E402
 from harness.breather import Instance, NotifyHub, plan_text, reminder_message  # noqa: E402
-from harness.procs import BenchError, SwitchCounter  # noqa: E402
+from harness.procs import BenchError, SwitchCounter, parse_ts  # noqa: E402
 from harness.stats import Dist, human_time, median, mib, ms, ratio  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
@@ -74,16 +73,6 @@ class Params:
 # Small helpers
 
 
-_TS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?Z$")
-
-
-def parse_ts(text: str) -> float:
-    m = _TS.match(text or "")
-    if not m:
-        raise BenchError(f"{text!r} is not an RFC 3339 UTC time")
-    y, mo, d, h, mi, s, frac = m.groups()
-    whole = calendar.timegm((int(y), int(mo), int(d), int(h), int(mi), int(s), 0, 0, 0))
-    return whole + (int(frac) / 10 ** len(frac) if frac else 0.0)
 
 
 class JsonlTail:

@@ -13,6 +13,7 @@ from breather_harness import (
     RecordingServer,
     XdgEnv,
     binary_dir,
+    build_hooks_breatherd,
     missing_binaries,
 )
 
@@ -113,5 +114,21 @@ def daemon(bin_dir: Path, xdg: XdgEnv, tmp_path: Path, register_log):
     log_dir = tmp_path / "logs"
     log_dir.mkdir(exist_ok=True)
     d = Daemon(bin_dir, xdg, log_dir, register_log)
+    yield d
+    d.teardown()
+
+
+# The test-hooks build of breatherd (kills itself right after a chosen save), built once.
+@pytest.fixture(scope="session")
+def hooks_bin_dir() -> Path:
+    return build_hooks_breatherd().parent
+
+
+@pytest.fixture
+def hooks_daemon(hooks_bin_dir: Path, xdg, tmp_path: Path, register_log):
+    log_dir = tmp_path / "hooks-logs"
+    log_dir.mkdir(exist_ok=True)
+    d = Daemon(hooks_bin_dir, xdg, log_dir, register_log)
+    d.extra_env["SWIFT_BACKTRACE"] = "enable=no"
     yield d
     d.teardown()

@@ -18,7 +18,6 @@ import pytest
 from breather_harness import (
     Daemon,
     Reply,
-    build_hooks_breatherd,
     history_records,
     parse_ts,
     plan_toml,
@@ -28,21 +27,6 @@ from breather_harness import (
     write_config,
     write_plan,
 )
-
-
-@pytest.fixture(scope="session")
-def hooks_bin_dir() -> Path:
-    return build_hooks_breatherd().parent
-
-
-@pytest.fixture
-def hooks_daemon(hooks_bin_dir: Path, xdg, tmp_path: Path, register_log):
-    log_dir = tmp_path / "hooks-logs"
-    log_dir.mkdir(exist_ok=True)
-    d = Daemon(hooks_bin_dir, xdg, log_dir, register_log)
-    d.extra_env["SWIFT_BACKTRACE"] = "enable=no"
-    yield d
-    d.teardown()
 
 
 def wait_killed(daemon: Daemon, timeout: float = 15.0) -> None:

@@ -32,7 +32,6 @@ from breather_harness import (
     CliResult,
     Daemon,
     XdgEnv,
-    build_hooks_breatherd,
     parse_ts,
     plan_toml,
     wait_until,
@@ -74,21 +73,6 @@ def cli(bin_dir: Path, xdg: XdgEnv) -> RecordingCli:
 
 # ---------------------------------------------------------------------------------------
 # The test-hooks build (BREATHER_TEST_KILL_AFTER_SAVE), as in test_crash_windows.py.
-
-
-@pytest.fixture(scope="session")
-def hooks_bin_dir() -> Path:
-    return build_hooks_breatherd().parent
-
-
-@pytest.fixture
-def hooks_daemon(hooks_bin_dir: Path, xdg, tmp_path: Path, register_log):
-    log_dir = tmp_path / "hooks-logs"
-    log_dir.mkdir(exist_ok=True)
-    d = Daemon(hooks_bin_dir, xdg, log_dir, register_log)
-    d.extra_env["SWIFT_BACKTRACE"] = "enable=no"
-    yield d
-    d.teardown()
 
 
 def wait_killed(daemon: Daemon, timeout: float) -> None:

@@ -20,7 +20,6 @@ else is done with it.
 
 from __future__ import annotations
 
-import calendar
 import importlib.util
 import os
 import re
@@ -32,8 +31,10 @@ from typing import Any, Optional
 
 from . import procs, report
 from .breather import Instance, plan_text, reminder_message, toml
-from .procs import BenchError
+from .procs import BenchError, parse_ts
 from .stats import Dist, human_time, median, ms
+
+_OFFSET = re.compile(r"bench offset (-?\d+)")
 
 REPO = Path(__file__).resolve().parents[2]
 SERVERS = REPO / "Tests" / "integration" / "servers"
@@ -55,17 +56,6 @@ ROW_FROZEN = "lateness of a held reminder, Synapse, breatherd frozen with SIGSTO
 GOAL_AWAKE = f"as without holding (p50 ≤ not-held p50 + {AWAKE_GOAL * 1000:.0f} ms)"
 GOAL_FROZEN = f"max ≤ {FROZEN_GOAL:.0f} s"
 
-_TS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?Z$")
-_OFFSET = re.compile(r"bench offset (-?\d+)")
-
-
-def _parse_ts(text: str) -> float:
-    m = _TS.match(text or "")
-    if not m:
-        raise BenchError(f"{text!r} is not an RFC 3339 UTC time")
-    y, mo, d, h, mi, s, frac = m.groups()
-    whole = calendar.timegm((int(y), int(mo), int(d), int(h), int(mi), int(s), 0, 0, 0))
-    return whole + (int(frac) / 10 ** len(frac) if frac else 0.0)
 
 
 def _load(name: str):
@@ -115,7 +105,7 @@ def _wait_held(inst: Instance, channel: str, count: int, timeout: float) -> dict
         got = sum(1 for p in last if p.get("held_by") == [channel])
         raise BenchError(f"{inst.name}: {got} of {count} reminders were held by {channel}'s server "
                          f"{timeout:.1f} s after `breather start` (the first is due then); log: {inst.tail_log()}")
-    return {int(p["offset_seconds"]): _parse_ts(p["due_at"]) for p in entries}
+    return {int(p["offset_seconds"]): parse_ts(p["due_at"]) for p in entries}
 
 
 def _cell(values: list[float]) -> str:

@@ -3,6 +3,9 @@ readers for /proc."""
 
 from __future__ import annotations
 
+import calendar
+import re
+
 import os
 import signal
 import subprocess
@@ -271,3 +274,16 @@ class SwitchCounter:
             if delta:
                 per_name[name] = per_name.get(name, 0) + delta
         return total, per_name
+
+
+_TS = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?Z$")
+
+
+def parse_ts(text: str) -> float:
+    """An RFC 3339 UTC time as Breather writes it, in epoch seconds."""
+    m = _TS.match(text or "")
+    if not m:
+        raise BenchError(f"{text!r} is not an RFC 3339 UTC time")
+    y, mo, d, h, mi, s, frac = m.groups()
+    whole = calendar.timegm((int(y), int(mo), int(d), int(h), int(mi), int(s), 0, 0, 0))
+    return whole + (int(frac) / 10 ** len(frac) if frac else 0.0)

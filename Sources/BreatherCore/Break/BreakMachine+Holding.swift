@@ -199,18 +199,12 @@ extension BreakMachine {
                 state.heldMessages[position] = entry
                 state.outbox.append(onlyToTakeBack(entry, now: now))
             }
-        case .held:
-            guard !past else {
-                state.heldMessages.remove(at: position)
-                return [deliveredByItself(entry)]
+        case .held, .releasing:
+            if entry.phase == .releasing {
+                // One being released right now is left to arrive, like any message on its way.
+                guard !inFlight.contains(entry.key + "-send") else { return [] }
+                state.outbox.removeAll { $0.id == entry.key + "-send" }
             }
-            entry.phase = .cancelling
-            state.heldMessages[position] = entry
-            state.outbox.append(holdStep(.cancel, for: entry, at: now))
-        case .releasing:
-            // One being released right now is left to arrive, like any message on its way.
-            guard !inFlight.contains(entry.key + "-send") else { return [] }
-            state.outbox.removeAll { $0.id == entry.key + "-send" }
             guard !past else {
                 state.heldMessages.remove(at: position)
                 return [deliveredByItself(entry)]
