@@ -44,10 +44,18 @@ install: $(INSTALL_DEPS) release
 	install -m 0644 README.md $(DOCDIR)/README.md
 	@# The example plans are copied only where none exists: a couple's plans are never
 	@# overwritten. breather.toml (the names and the partner's channel) is written by
-	@# `breather init`, which asks for them.
+	@# `breather init`, which asks for them and fits the plans still as copied here. Where a
+	@# breather.toml without a `phone` channel is already there, the copies remind on the
+	@# desktop only, so that they are valid as they land.
 	install -d -m 0700 $(CONFIG_DIR) $(CONFIG_DIR)/plans
 	@for plan in config/plans/*.toml; do \
-	  [ -e $(CONFIG_DIR)/plans/$$(basename $$plan) ] || install -m 0600 $$plan $(CONFIG_DIR)/plans/; \
+	  dest=$(CONFIG_DIR)/plans/$$(basename $$plan); \
+	  [ -e $$dest ] && continue; \
+	  if [ -e $(CONFIG_DIR)/breather.toml ] && ! grep -q '^\[channels\.phone\]' $(CONFIG_DIR)/breather.toml; then \
+	    (umask 077; sed 's/to = \["desktop", "phone"\]/to = ["desktop"]/' $$plan > $$dest); \
+	  else \
+	    install -m 0600 $$plan $$dest; \
+	  fi; \
 	done
 	install -d -m 0755 $(UNIT_DIR)
 	sed 's|%h/.local/bin/breatherd|$(BINDIR)/breatherd|; s|%h/.local/share/doc/breather|$(DOCDIR)|' systemd/breather.service > $(UNIT_DIR)/breather.service
