@@ -53,14 +53,15 @@ struct TimeInWords: Sendable {
         let hours = whole / 3600
         let minutes = (whole % 3600) / 60
         let rest = whole % 60
-        return hours > 0
-            ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)
+        let two = LocalTime.twoDigits
+        return hours > 0 ? "\(hours):\(two(minutes)):\(two(rest))" : "\(minutes):\(two(rest))"
     }
 
     /// Local `YYYY-MM-DD`.
     func day(_ date: Date) -> String {
         let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        let year = LocalTime.zeroPadded(parts.year ?? 0, width: 4)
+        return "\(year)-\(LocalTime.twoDigits(parts.month ?? 0))-\(LocalTime.twoDigits(parts.day ?? 0))"
     }
 
     /// Local `HH:MM`, with the date after it when the day is not today's.
