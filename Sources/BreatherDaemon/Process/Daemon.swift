@@ -98,6 +98,8 @@ public enum Daemon {
         try? notifier.ready(status: engine.queue.sync { engine.statusSentence() })
         logger.notice(
             "breatherd \(BreatherVersion.current) is listening on \(socketPath).", metadata: ["event": "ready"])
+        // Starting touched far more code than waiting will: let those pages go now.
+        ResidentPages.release()
     }
 
     /// The socket systemd passed (socket activation), or one bound here.
