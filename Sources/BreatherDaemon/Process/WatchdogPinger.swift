@@ -15,7 +15,9 @@ enum WatchdogPinger {
         let half = interval / 2
         let thread = Thread {
             var seen = heartbeat.blocksBegun
-            var released = seen
+            // Nothing released yet on this thread: the first quiet interval releases what the
+            // start touched after its own release (the bus, the first log lines).
+            var released: UInt64? = nil
             while true {
                 sleepMonotonic(half)
                 if heartbeat.isResponsive(within: half) {
