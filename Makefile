@@ -23,8 +23,20 @@ build:
 	$(SWIFT) build
 
 # The Swift runtime and Foundation linked in: a smaller, quicker-starting daemon and CLI.
+# lld (it comes with the toolchain) links them as position-dependent executables: nothing
+# in the 70 MB binary is relocated at start, which saves `breather status` a third of its
+# page faults and breatherd 1.5 MiB of written pages. `make release PIE=yes` keeps them
+# position-independent (ASLR for the program itself), with the relocations packed (RELR,
+# which needs glibc 2.36): a few tenths of a millisecond slower per command.
+PIE ?= no
+ifeq ($(PIE),yes)
+RELEASE_LINK := -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
+else
+RELEASE_LINK := -Xswiftc -use-ld=lld -Xlinker -no-pie
+endif
+
 release:
-	$(SWIFT) build -c release --static-swift-stdlib
+	$(SWIFT) build -c release --static-swift-stdlib $(RELEASE_LINK)
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \

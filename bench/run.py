@@ -287,7 +287,16 @@ class Bench:
             t_cancel, _ = e.cli("cancel")
             pairs.append(t_start + t_cancel)
         e.cli("start")
-        status = [e.cli("status")[0] for _ in range(self.p.rt_reps)]
+        # Each `breather status` right beside the alternatives' look at their jobs, so that
+        # the comparison sees the same load (other work on these cores comes and goes).
+        status, alt_status = [], {SD_DEFAULT: [], AT: []}
+        for _ in range(self.p.rt_reps):
+            status.append(e.cli("status")[0])
+            if self.sd:
+                alt_status[SD_DEFAULT].append(timed(self.sd_list_timers))
+            if self.atd:
+                alt_status[AT].append(timed(self.atd.queue))
+        self.alt_status = alt_status
         e.cli("cancel")
         self.results["rt_status"] = status
         self.results["rt_pair"] = pairs
@@ -296,9 +305,9 @@ class Bench:
 
     def measure_alt_round_trips(self) -> None:
         n = self.p.alt_rt_reps
+        interleaved = getattr(self, "alt_status", {})
         if self.sd:
-            status = [timed(lambda: self.sd.run(["systemctl", "--user", "list-timers", "--no-pager"]))
-                      for _ in range(n)]
+            status = interleaved.get(SD_DEFAULT) or [timed(self.sd_list_timers) for _ in range(n)]
             pairs = []
             for i in range(n):
                 t0 = time.perf_counter()
@@ -307,7 +316,7 @@ class Bench:
                 pairs.append(time.perf_counter() - t0)
             self.results["alt_rt"] = {SD_DEFAULT: (status, pairs)}
         if self.atd:
-            status = [timed(self.atd.queue) for _ in range(n)]
+            status = interleaved.get(AT) or [timed(self.atd.queue) for _ in range(n)]
             pairs = []
             for _ in range(n):
                 t0 = time.perf_counter()
@@ -315,6 +324,9 @@ class Bench:
                 self.atd.remove(job)
                 pairs.append(time.perf_counter() - t0)
             self.results.setdefault("alt_rt", {})[AT] = (status, pairs)
+
+    def sd_list_timers(self) -> None:
+        self.sd.run(["systemctl", "--user", "list-timers", "--no-pager"])
 
     def big_plan(self) -> str:
         # 10,000 reminders, all at least 20 minutes ahead for the whole run.
@@ -1060,7 +1072,8 @@ def method_lines(bench: Bench) -> list[str]:
         "**Start to READY**: from spawning breatherd to `READY=1` on its `$NOTIFY_SOCKET`.",
         "**Round trips**: wall time of the `breather` process, spawned by the harness (so it includes exec and the "
         "Swift runtime's start), against a running daemon; start and cancel each save the state with fsync "
-        "(state on ext4 in /var/tmp here).",
+        "(state on ext4 in /var/tmp here). Each `breather status` is taken right before a `systemctl --user list-timers` "
+        "and an `atq`, in turn, so that the three see the same load.",
         f"**Config load**: `breather reload` round trip with {p.plan_files:,} plan files (announce + three reminders "
         "each) and the big plan.",
         "**Alternatives**: a real `systemd --user` and `atd -f`, each started by hand inside a private mount "

@@ -77,13 +77,20 @@ public struct ControlClient: Sendable {
     }
 
     public func send(_ request: ControlRequest) throws(ControlClientError) -> ControlResponse {
-        guard let path = socketPath else { throw .noRuntimeDirectory() }
-        let line: [UInt8]
+        guard socketPath != nil else { throw .noRuntimeDirectory() }
+        let json: [UInt8]
         do {
-            line = Array(try BreatherJSON.encoder().encode(request)) + [UInt8(ascii: "\n")]
+            json = Array(try BreatherJSON.encoder().encode(request))
         } catch {
             throw ControlClientError(code: .connectionFailed, message: "breather could not write its request as JSON.")
         }
+        return try send(json: json)
+    }
+
+    /// Sends a request already written as one line of JSON (without its newline).
+    func send(json: [UInt8]) throws(ControlClientError) -> ControlResponse {
+        guard let path = socketPath else { throw .noRuntimeDirectory() }
+        let line = json + [UInt8(ascii: "\n")]
         let deadline = Date().addingTimeInterval(timeout)
         let socket = try Connection(path: path, deadline: deadline, timeout: timeout)
         defer { socket.close() }

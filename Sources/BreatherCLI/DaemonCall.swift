@@ -16,6 +16,17 @@ enum DaemonCall {
         }
     }
 
+    /// `ask` for a request written as JSON ahead of time (`StatusCommand.requestJSON`).
+    static func ask(json: String, operation: ControlRequest.Operation) throws -> ControlResponse {
+        let client = ControlClient(paths: Output.paths, timeout: timeout(for: operation))
+        do {
+            return try client.send(json: Array(json.utf8))
+        } catch {
+            Output.error(error.message)
+            throw ExitCode.failure
+        }
+    }
+
     /// Sends one request and prints the answer: the message on stdout when it went well,
     /// the error's sentence on stderr (and exit status 1) when it did not.
     static func perform(_ request: ControlRequest) throws {

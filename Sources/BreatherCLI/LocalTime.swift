@@ -20,7 +20,7 @@ struct LocalTime: Hashable, Sendable {
     static let twelveHour = LocalTime(cycle: .twelveHour(am: "AM", pm: "PM", periodFirst: false))
 
     /// The convention of this process's environment.
-    static func current(environment: [String: String] = ProcessInfo.processInfo.environment) -> LocalTime {
+    static func current(environment: [String: String] = Output.variables(["LC_ALL", "LC_TIME", "LANG"])) -> LocalTime {
         guard let identifier = localeIdentifier(environment: environment) else { return .twentyFourHour }
         return LocalTime(locale: Locale(identifier: identifier))
     }
@@ -58,12 +58,25 @@ struct LocalTime: Hashable, Sendable {
     func format(hour: Int, minute: Int) -> String {
         switch cycle {
         case .twentyFourHour:
-            return String(format: "%02d:%02d", hour, minute)
+            return "\(Self.twoDigits(hour)):\(Self.twoDigits(minute))"
         case .twelveHour(let am, let pm, let periodFirst):
             let shown = hour % 12 == 0 ? 12 : hour % 12
             let period = hour < 12 ? am : pm
-            let time = String(format: "%d:%02d", shown, minute)
+            let time = "\(shown):\(Self.twoDigits(minute))"
             return periodFirst ? "\(period) \(time)" : "\(time) \(period)"
         }
+    }
+
+    /// `07` from 7: `String(format: "%02d")` without Foundation's formatter, which would
+    /// start CoreFoundation's string machinery in every `breather status`.
+    static func twoDigits(_ number: Int) -> String {
+        zeroPadded(number, width: 2)
+    }
+
+    /// The decimal digits of `number`, with zeros in front up to `width` (`%0Nd`).
+    static func zeroPadded(_ number: Int, width: Int) -> String {
+        let digits = String(number.magnitude)
+        let padding = String(repeating: "0", count: max(0, width - digits.count - (number < 0 ? 1 : 0)))
+        return (number < 0 ? "-" : "") + padding + digits
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BreatherCore
 import Foundation
+import Glibc
 
 /// Where the commands write: results on stdout, each failure as one sentence on stderr.
 enum Output {
@@ -34,6 +35,20 @@ enum Output {
 
     /// The folders Breather uses, from this process's XDG variables.
     static var paths: Paths {
-        Paths(environment: ProcessInfo.processInfo.environment)
+        Paths(environment: variables(pathVariables))
+    }
+
+    /// What `Paths(environment:)` reads.
+    static let pathVariables = ["HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"]
+
+    /// The named variables of this process's environment that are set. Read one by one
+    /// rather than through `ProcessInfo.environment`, which copies the whole environment
+    /// into a dictionary: `breather status` runs often, and every part of its start counts.
+    static func variables(_ names: [String]) -> [String: String] {
+        var values: [String: String] = [:]
+        for name in names {
+            if let value = getenv(name) { values[name] = String(cString: value) }
+        }
+        return values
     }
 }

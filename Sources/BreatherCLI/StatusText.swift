@@ -64,7 +64,7 @@ enum StatusText {
             let offsets = running.pending.map { offset($0.offsetSeconds) }
             let width = offsets.map(\.count).max() ?? 0
             for (reminder, offset) in zip(running.pending, offsets) {
-                let padded = offset.padding(toLength: width, withPad: " ", startingAt: 0)
+                let padded = offset + String(repeating: " ", count: max(0, width - offset.count))
                 let held = (reminder.heldBy ?? []).map { " (held by \($0)'s server)" }.joined()
                 lines.append(
                     "  \(clock.moment(reminder.dueAt))  \(padded)  \(reminder.to.joined(separator: ", "))\(held)")

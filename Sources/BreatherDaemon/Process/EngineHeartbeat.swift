@@ -12,6 +12,7 @@ final class EngineHeartbeat: Sendable {
     private struct Mark {
         var since: UInt64?
         var depth = 0
+        var begun: UInt64 = 0
     }
 
     private let mark = Mutex(Mark())
@@ -20,7 +21,10 @@ final class EngineHeartbeat: Sendable {
     func during<T>(_ body: () throws -> T) rethrows -> T {
         let now = Self.monotonicNanoseconds()
         mark.withLock {
-            if $0.depth == 0 { $0.since = now }
+            if $0.depth == 0 {
+                $0.since = now
+                $0.begun &+= 1
+            }
             $0.depth += 1
         }
         defer {
@@ -30,6 +34,12 @@ final class EngineHeartbeat: Sendable {
             }
         }
         return try body()
+    }
+
+    /// How many times the engine has started work: unchanged between two looks means it
+    /// stayed idle in between.
+    var blocksBegun: UInt64 {
+        mark.withLock { $0.begun }
     }
 
     /// False when a block has been running for longer than `limit`.
