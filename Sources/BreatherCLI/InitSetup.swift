@@ -411,9 +411,6 @@ struct InitSetup: Sendable {
         return plan
     }
 
-    /// The cool-down plan as `init` writes it.
-    var planText: String { planText(EmbeddedExamples.coolDownPlan) }
-
     /// A TOML basic string.
     static func quoted(_ text: String) -> String {
         TOMLText.basicString(text)

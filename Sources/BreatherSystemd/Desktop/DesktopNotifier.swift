@@ -42,13 +42,6 @@ public final class DesktopNotifier: Sendable {
         queue.async { [session] in session.close(shown) }
     }
 
-    /// Connects to the session bus now rather than at the first `notify`, so the buttons of
-    /// a notification already on screen (shown before a restart) reach the handlers. Returns
-    /// the error when there is no bus; the next `notify` tries again either way.
-    public func listen() -> DesktopError? {
-        queue.sync { [session] in session.listen() }
-    }
-
     /// Set once, before the first `notify`. `action` gets (notification, action key) when
     /// a button is pressed; `closed` gets (notification, reason: 1 expired, 2 dismissed by
     /// the user, 3 closed by a call, 4 other). Servers broadcast these signals, so ids from

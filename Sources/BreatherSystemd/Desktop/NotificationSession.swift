@@ -118,19 +118,6 @@ final class NotificationSession: @unchecked Sendable {
         connection.pump()
     }
 
-    /// Opens a connection now, if there is none, so that buttons on a notification shown
-    /// before a restart are heard; returns the error when there is no bus to connect to.
-    func listen() -> DesktopError? {
-        dispatchPrecondition(condition: .onQueue(queue))
-        switch currentConnection() {
-        case .success(let connection):
-            connection.pump()
-            return nil
-        case .failure(let error):
-            return error
-        }
-    }
-
     /// Closes `shown` if the server that showed it is still the one running; another
     /// server's notification with the same id is left alone. Best effort: nothing to report.
     func close(_ shown: ShownNotification) {
