@@ -119,7 +119,7 @@ import Testing
         #expect(
             fixture.diagnostics() == [
                 #"CONFIG/plans/broken.toml:1: duration "30 minutes" is not a duration; write it like 90s, 30m, 1h or 1h30m."#,
-                #"CONFIG/plans/broken.toml:2: unknown key "colour"; the allowed keys are description, code_word, duration, announce, reminder, back, extend and cancel."#,
+                #"CONFIG/plans/broken.toml:2: unknown key "colour"; the allowed keys are description, code_word, duration, announce, reminder, back, extend, cancel and answers."#,
             ])
         #expect(config.planFiles.map(\.name) == ["broken", "cool-down"])
         #expect(config.planFiles[0].plan == nil)

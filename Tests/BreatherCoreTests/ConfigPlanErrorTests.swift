@@ -79,10 +79,10 @@ import Testing
             """
         #expect(
             diagnostics(of: plan) == [
-                #"2: unknown key "colour"; the allowed keys are description, code_word, duration, announce, reminder, back, extend and cancel."#,
-                #"7: unknown key "urgent" in [announce]; the allowed keys are to and message."#,
+                #"2: unknown key "colour"; the allowed keys are description, code_word, duration, announce, reminder, back, extend, cancel and answers."#,
+                #"7: unknown key "urgent" in [announce]; the allowed keys are to, message and answers."#,
                 #"13: unknown key "sound" in [[reminder]]; the allowed keys are offset, to and message."#,
-                #"15: unknown key "announcement"; the allowed keys are description, code_word, duration, announce, reminder, back, extend and cancel."#,
+                #"15: unknown key "announcement"; the allowed keys are description, code_word, duration, announce, reminder, back, extend, cancel and answers."#,
             ])
     }
 

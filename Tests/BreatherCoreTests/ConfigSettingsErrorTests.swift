@@ -98,7 +98,7 @@ import Testing
                 "7: channels.alex.url is not an http or https URL; write it like https://ntfy.example.org/topic.",
                 #"8: channels.alex.timeout "ten seconds" is not a duration; write it like 90s, 30m, 1h or 1h30m."#,
                 #"9: channels.alex.retry_window must be a string like "30m", not the integer 24."#,
-                #"10: unknown key "tokenfile" in [channels.alex]; a webhook channel allows type, preset, url, url_file, token_file, timeout, retry_window and hold_on_server."#,
+                #"10: unknown key "tokenfile" in [channels.alex]; a webhook channel allows type, preset, url, url_file, token_file, timeout, retry_window, hold_on_server, answers_url, answers_token_file and partner_user_id."#,
                 "15: channels.both has both url and url_file; keep only one of them.",
                 #"17: channels.neither has neither url nor url_file; add one, like url = "https://ntfy.example.org/topic"."#,
                 #"19: channels.neither.token_file is empty; write a path relative to the config folder, like token_file = "secrets/token"."#,

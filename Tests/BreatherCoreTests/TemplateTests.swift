@@ -11,7 +11,7 @@ import Testing
             .plan: "cool-down", .duration: "30 minutes", .note: "tea", .late: "",
         ])
         #expect(text == "Sam is back at 14:30; Alex, 5 min, cool-down, 30 minutes, tea, .")
-        #expect(template.variables == Set(Template.Variable.allCases))
+        #expect(template.variables == Set(Template.Variable.everyMessage))
     }
 
     @Test func missingValuesRenderEmpty() throws {

@@ -46,6 +46,16 @@ public struct Webhook: Hashable, Sendable, Codable {
     /// message of a break at its start and delivers it at its time, also while this computer
     /// sleeps.
     public var holdOnServer: Bool = false
+    /// ntfy: `answers_url`, the topic the answer buttons publish to and breatherd reads. Nil:
+    /// the partner gets no buttons on this channel. (Spelt `Url` so that the snake-case coders
+    /// of `BreatherJSON` give it back: `answersURL` would decode from `answers_url` as nil.)
+    public var answersUrl: String?
+    /// ntfy: `answers_token_file`, an absolute path to a token that may publish to
+    /// `answersUrl`. It travels inside every button, so it should be able to write only.
+    public var answersTokenFile: String?
+    /// Matrix: `partner_user_id` (`@alex:example.org`), the only sender whose replies and
+    /// reactions are answers. Nil: Breather reads no answers in this room.
+    public var partnerUserId: String?
 
     public init(
         preset: Preset = .json,

@@ -13,6 +13,9 @@ public struct Plan: Hashable, Sendable, Codable {
     public var extend: Message?
     /// Optional: sent on `breather cancel`. Silent when absent.
     public var cancel: Message?
+    /// `[answers]`: where a partner's answer is relayed to the one on the break, and in what
+    /// words. Nil when the plan has no such section: the defaults then apply.
+    public var answerRelay: AnswerRelay?
 
     public init(
         name: String,
@@ -23,7 +26,8 @@ public struct Plan: Hashable, Sendable, Codable {
         reminders: [Reminder] = [],
         back: Message? = nil,
         extend: Message? = nil,
-        cancel: Message? = nil
+        cancel: Message? = nil,
+        answerRelay: AnswerRelay? = nil
     ) {
         self.name = name
         self.description = description
@@ -34,16 +38,54 @@ public struct Plan: Hashable, Sendable, Codable {
         self.back = back
         self.extend = extend
         self.cancel = cancel
+        self.answerRelay = answerRelay
+    }
+
+    /// Every answer the partner may give with a button, in the order the plan lists them:
+    /// those of `[announce]`, then those of `[extend]` not already there.
+    public var agreedAnswers: [String] {
+        var all: [String] = []
+        for answer in (announce?.answers ?? []) + (extend?.answers ?? []) where !all.contains(answer) {
+            all.append(answer)
+        }
+        return all
     }
 
     /// A message the plan sends on an event, to some channels.
     public struct Message: Hashable, Sendable, Codable {
+        /// How many answers one message may offer (ntfy shows at most three buttons).
+        public static let maxAnswers = 3
+
         public var to: [String]
         public var template: Template
+        /// `answers = [...]` on `[announce]` and `[extend]`: the words the two agreed the
+        /// partner can answer with, one button each. Nil when the plan offers none.
+        public var answers: [String]?
 
-        public init(to: [String], template: Template) {
+        public init(to: [String], template: Template, answers: [String]? = nil) {
             self.to = to
             self.template = template
+            self.answers = answers
+        }
+    }
+
+    /// `[answers]`: the relay of a partner's answer to the one on the break.
+    public struct AnswerRelay: Hashable, Sendable, Codable {
+        /// The text when the plan gives none.
+        public static let defaultMessage = "{partner} answered: {answer}"
+
+        /// The channels; nil for the default (every desktop channel, and `phone` if defined).
+        public var to: [String]?
+        public var template: Template
+
+        public init(to: [String]? = nil, template: Template) {
+            self.to = to
+            self.template = template
+        }
+
+        /// The relay when the plan says nothing.
+        public static var standard: AnswerRelay {
+            AnswerRelay(template: try! Template(defaultMessage, allowing: Template.Variable.answerMessage))
         }
     }
 

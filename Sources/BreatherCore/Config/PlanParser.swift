@@ -2,8 +2,13 @@ import Foundation
 
 /// One `plans/NAME.toml`, checked key by key. The plan is nil when the file has any error.
 struct PlanParser {
-    static let topKeys = ["description", "code_word", "duration", "announce", "reminder", "back", "extend", "cancel"]
+    static let topKeys = [
+        "description", "code_word", "duration", "announce", "reminder", "back", "extend", "cancel", "answers",
+    ]
     static let messageEvents = ["announce", "back", "extend", "cancel"]
+    /// The events whose message may offer the partner answers.
+    static let answerableEvents: Set<String> = ["announce", "extend"]
+    static let answerExample = #"answers = ["Thank you for telling me. Take your time."]"#
 
     let name: String
     /// The channels breather.toml defines; every `to` must name one of them.
@@ -18,9 +23,12 @@ struct PlanParser {
         var messages: [String: Plan.Message] = [:]
         for event in Self.messageEvents {
             guard let table = reader.table(event, in: root, at: [], expected: "a table ([\(event)])") else { continue }
-            messages[event] = message(in: table, at: [.key(event)], place: "[\(event)]", reader: reader)
+            messages[event] = message(
+                in: table, at: [.key(event)], place: "[\(event)]",
+                answerable: Self.answerableEvents.contains(event), reader: reader)
         }
         let reminders = self.reminders(in: root, reader: reader)
+        let answerRelay = self.answerRelay(in: root, reader: reader)
 
         guard reader.diagnostics.isEmpty, let duration else { return nil }
         return Plan(
@@ -32,7 +40,8 @@ struct PlanParser {
             reminders: reminders,
             back: messages["back"],
             extend: messages["extend"],
-            cancel: messages["cancel"]
+            cancel: messages["cancel"],
+            answerRelay: answerRelay
         )
     }
 
@@ -78,15 +87,82 @@ struct PlanParser {
         return reminders
     }
 
-    /// `to` and `message` of an event's table (and, for a reminder, its `offset`).
+    /// `to` and `message` of an event's table (and, for a reminder, its `offset`; for an
+    /// event the partner may answer, its `answers`).
     private func message(
-        in table: TOMLTable, at path: TOMLKeyPath, place: String, extraKeys: [String] = [], reader: TOMLDocumentReader
+        in table: TOMLTable, at path: TOMLKeyPath, place: String, extraKeys: [String] = [], answerable: Bool = false,
+        reader: TOMLDocumentReader
     ) -> Plan.Message? {
-        reader.checkKeys(of: table, at: path, allowed: extraKeys + ["to", "message"], place: place)
+        let allowed = extraKeys + ["to", "message"] + (answerable ? ["answers"] : [])
+        reader.checkKeys(of: table, at: path, allowed: allowed, place: place)
+        let before = reader.diagnostics.count
+        let answers = answerable ? self.answers(in: table, at: path, reader: reader) : nil
         let to = channels(in: table, at: path, reader: reader)
         let template = self.template(in: table, at: path, reader: reader)
-        guard let to, let template else { return nil }
-        return Plan.Message(to: to, template: template)
+        guard let to, let template, reader.diagnostics.count == before else { return nil }
+        return Plan.Message(to: to, template: template, answers: answers)
+    }
+
+    /// `answers = [...]`: one to three different, non-empty strings; nil when absent.
+    private func answers(in table: TOMLTable, at tablePath: TOMLKeyPath, reader: TOMLDocumentReader) -> [String]? {
+        let path = tablePath + ["answers"]
+        let display = path.displayName
+        guard
+            let array = reader.array(
+                "answers", in: table, at: tablePath,
+                expected: #"a list of answers like ["Thank you for telling me. Take your time."]"#)
+        else {
+            return nil
+        }
+        guard array.count > 0 else {
+            reader.report(
+                path, "\(display) is empty; list the answers, like \(Self.answerExample), or leave the line out.")
+            return nil
+        }
+        var answers: [String] = []
+        for index in 0..<array.count {
+            let elementPath = path + [.index(index)]
+            let element = array[index]
+            if index == Plan.Message.maxAnswers {
+                reader.report(
+                    elementPath,
+                    "\(display) lists \(array.count) answers; offer at most \(Plan.Message.maxAnswers), one button each."
+                )
+                break
+            }
+            guard let answer = element.string else {
+                reader.report(
+                    elementPath, "\(display) must list answers as strings, not \(TOMLDocumentReader.describe(element))."
+                )
+                continue
+            }
+            if answer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                reader.report(elementPath, "\(display) has an empty answer; write the words the button says.")
+            } else if answers.contains(answer) {
+                reader.report(
+                    elementPath, "\(display) lists \(TOMLKeyText.quoted(answer)) twice; list each answer once.")
+            }
+            answers.append(answer)
+        }
+        return answers
+    }
+
+    /// `[answers]`: where the partner's answers are relayed (`to`, optional) and in what words
+    /// (`message`, optional); nil when the plan has no such section.
+    private func answerRelay(in root: TOMLTable, reader: TOMLDocumentReader) -> Plan.AnswerRelay? {
+        let path: TOMLKeyPath = ["answers"]
+        guard let table = reader.table("answers", in: root, at: [], expected: "a table ([answers])") else { return nil }
+        reader.checkKeys(of: table, at: path, allowed: ["to", "message"], place: "[answers]")
+        var relay = Plan.AnswerRelay.standard
+        if reader.value("to", in: table) != nil {
+            relay.to = channels(in: table, at: path, reader: reader)
+        }
+        if reader.value("message", in: table) != nil {
+            if let template = template(in: table, at: path, allowing: Template.Variable.answerMessage, reader: reader) {
+                relay.template = template
+            }
+        }
+        return relay
     }
 
     private func channels(in table: TOMLTable, at tablePath: TOMLKeyPath, reader: TOMLDocumentReader) -> [String]? {
@@ -139,7 +215,10 @@ struct PlanParser {
             : "the channels it defines are \(TOMLDocumentReader.list(sorted, conjunction: "and"))"
     }
 
-    private func template(in table: TOMLTable, at tablePath: TOMLKeyPath, reader: TOMLDocumentReader) -> Template? {
+    private func template(
+        in table: TOMLTable, at tablePath: TOMLKeyPath, allowing: [Template.Variable] = Template.Variable.everyMessage,
+        reader: TOMLDocumentReader
+    ) -> Template? {
         let path = tablePath + ["message"]
         let display = path.displayName
         guard
@@ -153,11 +232,11 @@ struct PlanParser {
             return nil
         }
         do {
-            return try Template(text)
+            return try Template(text, allowing: allowing)
         } catch {
             switch error.code {
             case .unknownVariable(let variable):
-                let known = Template.Variable.allCases.map { "{\($0.rawValue)}" }
+                let known = error.known.map { "{\($0.rawValue)}" }
                 reader.report(
                     path,
                     "\(display) uses the unknown template variable {\(variable)}; the known ones are \(TOMLDocumentReader.list(known, conjunction: "and"))."

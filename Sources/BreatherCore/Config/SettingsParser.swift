@@ -13,7 +13,8 @@ struct SettingsParser {
 
     static let topKeys = ["me", "partner", "default_plan", "channels"]
     static let webhookKeys = [
-        "type", "preset", "url", "url_file", "token_file", "timeout", "retry_window", "hold_on_server",
+        "type", "preset", "url", "url_file", "token_file", "timeout", "retry_window", "hold_on_server", "answers_url",
+        "answers_token_file", "partner_user_id",
     ]
 
     let paths: Paths

@@ -1,13 +1,21 @@
 /// A message text with `{variable}` placeholders, checked when the plan loads.
 ///
-/// `{{` and `}}` stand for literal braces. Only the variables of `Template.Variable` exist;
-/// anything else is an error the config check reports with its file and line.
+/// `{{` and `}}` stand for literal braces. Only the variables of `Template.Variable` exist,
+/// and `{answer}` only in the message that relays a partner's answer; anything else is an
+/// error the config check reports with its file and line.
 public struct Template: Hashable, Sendable, Codable {
     public enum Variable: String, CaseIterable, Sendable {
         case me, partner, plan
         case checkinTime = "checkin_time"
         case minutesLeft = "minutes_left"
         case duration, note, late
+        /// The partner's answer, as written: only in the `[answers]` message of a plan.
+        case answer
+
+        /// The variables of every message a plan sends.
+        public static let everyMessage: [Variable] = allCases.filter { $0 != .answer }
+        /// Those of the message that relays a partner's answer to the one on the break.
+        public static let answerMessage: [Variable] = allCases
     }
 
     public struct Error: Swift.Error, Hashable, Sendable, CustomStringConvertible {
@@ -18,11 +26,13 @@ public struct Template: Hashable, Sendable, Codable {
         }
 
         public var code: Code
+        /// The variables the template could have used.
+        public var known: [Variable] = Variable.everyMessage
 
         public var description: String {
             switch code {
             case .unknownVariable(let name):
-                let known = Variable.allCases.map { "{\($0.rawValue)}" }.joined(separator: ", ")
+                let known = known.map { "{\($0.rawValue)}" }.joined(separator: ", ")
                 return "unknown template variable {\(name)}; the known ones are \(known)."
             case .unclosedBrace:
                 return "a '{' is never closed; write '{{' for a literal brace."
@@ -40,17 +50,19 @@ public struct Template: Hashable, Sendable, Codable {
     public let source: String
     let parts: [Part]
 
-    /// Parses `source`; throws `Template.Error` for an unknown variable or a stray brace.
-    public init(_ source: String) throws(Template.Error) {
+    /// Parses `source`; throws `Template.Error` for a variable not in `allowing` or a stray
+    /// brace.
+    public init(_ source: String, allowing: [Variable] = Variable.everyMessage) throws(Template.Error) {
         self.source = source
-        self.parts = try Template.parse(source)
+        self.parts = try Template.parse(source, allowing: allowing)
     }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         let source = try container.decode(String.self)
         do {
-            try self.init(source)
+            // Checked when its plan loaded; a saved one may be the relay of an answer.
+            try self.init(source, allowing: Variable.answerMessage)
         } catch {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
         }
@@ -81,7 +93,7 @@ public struct Template: Hashable, Sendable, Codable {
         return out
     }
 
-    private static func parse(_ source: String) throws(Template.Error) -> [Part] {
+    private static func parse(_ source: String, allowing: [Variable]) throws(Template.Error) -> [Part] {
         var parts: [Part] = []
         var text = ""
         var index = source.startIndex
@@ -98,8 +110,8 @@ public struct Template: Hashable, Sendable, Codable {
                     throw Template.Error(code: .unclosedBrace)
                 }
                 let name = String(source[next..<close])
-                guard let variable = Variable(rawValue: name) else {
-                    throw Template.Error(code: .unknownVariable(name))
+                guard let variable = Variable(rawValue: name), allowing.contains(variable) else {
+                    throw Template.Error(code: .unknownVariable(name), known: allowing)
                 }
                 if !text.isEmpty {
                     parts.append(.text(text))

@@ -58,25 +58,92 @@ struct WebhookParser {
             }
             webhook.holdOnServer = hold
         }
+        answerKeys(of: table, at: path, into: &webhook, reader: reader)
         return reader.diagnostics.count == before ? webhook : nil
+    }
+
+    /// `answers_url` and `answers_token_file` (ntfy), `partner_user_id` (matrix): where the
+    /// partner's answers come back.
+    private func answerKeys(
+        of table: TOMLTable, at path: TOMLKeyPath, into webhook: inout Webhook, reader: TOMLDocumentReader
+    ) {
+        let display = path.displayName
+        let example = "https://ntfy.example.org/sam-and-alex-answers"
+        if let url = reader.string("answers_url", in: table, at: path, like: "\"\(example)\"") {
+            if webhook.preset != .ntfy {
+                reader.report(
+                    path + ["answers_url"],
+                    "\(display).answers_url works only with the ntfy preset; on matrix, set partner_user_id instead.")
+            } else if !Self.isHTTPURL(url) || URLParts(url)?.lastPathComponent?.isEmpty != false {
+                reader.report(
+                    path + ["answers_url"],
+                    "\(display).answers_url is not the http or https URL of a topic; write it like \(example).")
+            } else if url == webhook.url {
+                reader.report(
+                    path + ["answers_url"],
+                    "\(display).answers_url is the channel's own topic; answers need a second topic, like \(example)."
+                )
+            } else {
+                webhook.answersUrl = url
+            }
+        }
+        if let file = file("answers_token_file", in: table, at: path, reader: reader) {
+            if reader.value("answers_url", in: table) == nil {
+                reader.report(
+                    path + ["answers_token_file"],
+                    "\(display).answers_token_file needs answers_url, the topic the answer buttons publish to.")
+            }
+            webhook.answersTokenFile = file
+        }
+        if let user = reader.string("partner_user_id", in: table, at: path, like: "\"@alex:example.org\"") {
+            if webhook.preset != .matrix {
+                reader.report(
+                    path + ["partner_user_id"],
+                    "\(display).partner_user_id works only with the matrix preset; on ntfy, set answers_url instead.")
+            } else if !Self.isMatrixUserId(user) {
+                reader.report(
+                    path + ["partner_user_id"],
+                    "\(display).partner_user_id \(TOMLKeyText.quoted(user)) is not a Matrix user id; write it like @alex:example.org."
+                )
+            } else {
+                webhook.partnerUserId = user
+            }
+        }
+    }
+
+    /// `@localpart:server`: a non-empty localpart and server, no spaces or control characters.
+    static func isMatrixUserId(_ text: String) -> Bool {
+        guard text.hasPrefix("@"), let colon = text.firstIndex(of: ":") else { return false }
+        let localpart = text[text.index(after: text.startIndex)..<colon]
+        let server = text[text.index(after: colon)...]
+        guard !localpart.isEmpty, !server.isEmpty, text.utf8.count <= 255 else { return false }
+        return text.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7F }
     }
 
     /// `url_file` or `token_file`: a non-empty path, made absolute against the config folder.
     private func file(_ key: String, in table: TOMLTable, at path: TOMLKeyPath, reader: TOMLDocumentReader) -> String? {
         guard
             let value = reader.string(
-                key, in: table, at: path, like: "\"secrets/\(key == "url_file" ? "url" : "token")\"")
+                key, in: table, at: path, like: "\"secrets/\(Self.fileExample(key))\"")
         else {
             return nil
         }
         guard !value.isEmpty else {
             reader.report(
                 path + [.key(key)],
-                "\(path.displayName).\(key) is empty; write a path relative to the config folder, like \(key) = \"secrets/\(key == "url_file" ? "url" : "token")\"."
+                "\(path.displayName).\(key) is empty; write a path relative to the config folder, like \(key) = \"secrets/\(Self.fileExample(key))\"."
             )
             return nil
         }
         return paths.resolveInConfig(value)
+    }
+
+    private static func fileExample(_ key: String) -> String {
+        switch key {
+        case "url_file": return "url"
+        case "answers_token_file": return "answers-token"
+        default: return "token"
+        }
     }
 
     /// `http://` or `https://` (any case), then a host, and no spaces or control characters.
