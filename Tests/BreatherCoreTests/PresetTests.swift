@@ -60,6 +60,75 @@ import Testing
         #expect(!headerLines(request).contains { $0.hasPrefix("Authorization") })
     }
 
+    /// The announcement of break b1, offering two answers.
+    var announcement: Delivery {
+        let due = Date(timeIntervalSince1970: 1_795_350_600)
+        var delivery = Delivery(
+            id: "b1-announce-alex", event: .announce, channel: "alex", breakId: "b1", plan: "cool-down",
+            message: "Back at 14:30.", checkinAt: due.addingTimeInterval(1800), dueAt: due, offsetSeconds: nil,
+            createdAt: due, expiresAt: due.addingTimeInterval(86400), nextAttemptAt: due)
+        delivery.answers = ["Thank you for telling me. Take your time.", "Okay. \"I'll\" be here."]
+        delivery.answersKey = "0123456789abcdef0123456789abcdef"
+        return delivery
+    }
+
+    @Test func ntfyOffersTheAnswersAsHTTPButtons() throws {
+        let request = try PresetRequest.build(
+            announcement, preset: .ntfy, url: "https://ntfy.example.org/sam-and-alex", token: "tk",
+            timeout: Span(seconds: 10), sentAt: sentAt,
+            answerTopic: AnswerTopic(url: "https://ntfy.example.org/sam-and-alex-answers", token: "tk_write"))
+        #expect(request.url == "https://ntfy.example.org/")
+        #expect(
+            String(decoding: request.body, as: UTF8.self)
+                == #"{"topic": "sam-and-alex", "title": "Breather", "message": "Back at 14:30.", "priority": 3, "tags": ["announce"], "actions": [{"action": "http", "label": "Thank you for telling me. Take your time.", "url": "https://ntfy.example.org/sam-and-alex-answers", "method": "POST", "headers": {"Authorization": "Bearer tk_write"}, "body": "{\"breather\": 1, \"break_id\": \"b1\", \"key\": \"0123456789abcdef0123456789abcdef\", \"answer\": \"Thank you for telling me. Take your time.\"}", "clear": true}, {"action": "http", "label": "Okay. \"I'll\" be here.", "url": "https://ntfy.example.org/sam-and-alex-answers", "method": "POST", "headers": {"Authorization": "Bearer tk_write"}, "body": "{\"breather\": 1, \"break_id\": \"b1\", \"key\": \"0123456789abcdef0123456789abcdef\", \"answer\": \"Okay. \\\"I'll\\\" be here.\"}", "clear": true}]}"#
+        )
+    }
+
+    @Test func whatAButtonSendsIsAnAnswer() throws {
+        let request = try PresetRequest.build(
+            announcement, preset: .ntfy, url: "https://ntfy.example.org/sam-and-alex", token: nil,
+            timeout: Span(seconds: 10), sentAt: sentAt,
+            answerTopic: AnswerTopic(url: "https://ntfy.example.org/sam-and-alex-answers"))
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])
+        let actions = try #require(body["actions"] as? [[String: Any]])
+        #expect(actions.count == 2)
+        #expect(actions[0]["headers"] == nil)
+        let pressed = try #require(actions[1]["body"] as? String)
+        let brk = AnswerableBreak(
+            breakId: "b1", key: announcement.answersKey, agreedAnswers: announcement.answers ?? [],
+            startedAt: announcement.dueAt)
+        let message = NtfyMessage(id: "m1", at: announcement.dueAt.addingTimeInterval(30), message: pressed)
+        #expect(
+            AnswerMatching.ntfy(message, channel: "alex", breaks: [brk])
+                == .answer(
+                    PartnerAnswer(
+                        id: "m1", breakId: "b1", text: #"Okay. "I'll" be here."#, at: message.at, via: "alex",
+                        kind: .button)))
+    }
+
+    @Test func noButtonsWithoutAnswersOrATopic() throws {
+        func body(_ delivery: Delivery, _ topic: AnswerTopic?) throws -> String {
+            let request = try PresetRequest.build(
+                delivery, preset: .ntfy, url: "https://ntfy.example.org/sam-and-alex", token: nil,
+                timeout: Span(seconds: 10), sentAt: sentAt, answerTopic: topic)
+            return String(decoding: request.body, as: UTF8.self)
+        }
+        let topic = AnswerTopic(url: "https://ntfy.example.org/sam-and-alex-answers")
+        #expect(try !body(announcement, nil).contains("actions"))
+        var keyless = announcement
+        keyless.answersKey = nil
+        #expect(try !body(keyless, topic).contains("actions"))
+        var none = announcement
+        none.answers = []
+        #expect(try !body(none, topic).contains("actions"))
+        #expect(try !body(reminder, topic).contains("actions"))
+        // Other presets do not draw buttons.
+        let json = try PresetRequest.build(
+            announcement, preset: .json, url: "https://hooks.example.org/x", token: nil, timeout: Span(seconds: 10),
+            sentAt: sentAt, answerTopic: topic)
+        #expect(!String(decoding: json.body, as: UTF8.self).contains("0123456789abcdef"))
+    }
+
     @Test func slackAndDiscord() throws {
         let slack = try build(.slack, "https://hooks.slack.example/services/A/B/C")
         #expect(String(decoding: slack.body, as: UTF8.self) == #"{"text": "Sam said \"back at 14:30\".\nÇa va?"}"#)

@@ -48,6 +48,12 @@ public struct Delivery: Hashable, Sendable, Codable {
     /// ended): held far ahead, so that if the first attempt never landed, nothing goes out
     /// before the cancel.
     public var holdOnlyToTakeBack: Bool?
+    /// The words the partner may answer this message with (`answers` of `[announce]` or
+    /// `[extend]`): on ntfy, one button each. Nil: no buttons.
+    public var answers: [String]?
+    /// The break's secret that every answer button carries back, so that only a button of
+    /// this break answers it. A secret: never logged or shown.
+    public var answersKey: String?
 
     public init(
         id: String,

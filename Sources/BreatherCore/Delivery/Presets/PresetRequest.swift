@@ -10,15 +10,19 @@ public enum PresetRequest {
     /// The title services that show one get: calm, and the same for every message.
     public static let title = "Breather"
 
+    /// `answerTopic`: where an ntfy channel's answer buttons publish (its `answers_url`, and
+    /// the token of `answers_token_file`); nil for every other channel.
     public static func build(
-        _ delivery: Delivery, preset: Webhook.Preset, url: String, token: String?, timeout: Span, sentAt: Date
+        _ delivery: Delivery, preset: Webhook.Preset, url: String, token: String?, timeout: Span, sentAt: Date,
+        answerTopic: AnswerTopic? = nil
     ) throws(PresetRequest.Error) -> HTTPRequest {
         let seconds = Double(timeout.seconds)
         switch preset {
         case .json:
             return JSONPreset.request(for: delivery, url: url, token: token, timeout: timeout, sentAt: sentAt)
         case .ntfy:
-            return try NtfyPreset.request(for: delivery, url: url, token: token, timeout: seconds)
+            return try NtfyPreset.request(
+                for: delivery, url: url, token: token, timeout: seconds, answerTopic: answerTopic)
         case .slack:
             return ChatPreset.request(for: delivery, url: url, field: "text", timeout: seconds)
         case .discord:
