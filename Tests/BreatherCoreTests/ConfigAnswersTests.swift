@@ -104,6 +104,19 @@ import Testing
         #expect(empty.template.source == "{partner} answered: {answer}")
     }
 
+    @Test func theRelaysDefaultChannels() throws {
+        let (config, _) = load(plan: "duration = \"5m\"\n")
+        #expect(Plan.AnswerRelay.standard.channels(in: config.settings) == ["desktop", "phone"])
+        var noPhone = config.settings
+        noPhone.channels["phone"] = nil
+        noPhone.channels["desk2"] = Channel(name: "desk2", kind: .desktop)
+        #expect(Plan.AnswerRelay.standard.channels(in: noPhone) == ["desk2", "desktop"])
+        #expect(
+            Plan.AnswerRelay(to: ["alex"], template: Plan.AnswerRelay.standard.template).channels(in: noPhone) == [
+                "alex"
+            ])
+    }
+
     @Test func answerErrorsAtTheirLines() {
         let (config, lines) = load(
             plan: #"""

@@ -83,6 +83,14 @@ public struct Plan: Hashable, Sendable, Codable {
             self.template = template
         }
 
+        /// Where an answer goes: `to`, or by default every desktop channel and the channel
+        /// named `phone`, if `settings` define one, in name order.
+        public func channels(in settings: Settings) -> [String] {
+            if let to { return to }
+            let desktops = settings.channels.values.filter { $0.kind == .desktop }.map(\.name).sorted()
+            return desktops + (settings.channels["phone"] != nil && !desktops.contains("phone") ? ["phone"] : [])
+        }
+
         /// The relay when the plan says nothing.
         public static var standard: AnswerRelay {
             AnswerRelay(template: try! Template(defaultMessage, allowing: Template.Variable.answerMessage))
