@@ -1,0 +1,601 @@
+"""Answers from the partner (SPEC, "Answers from the partner"; issue 11).
+
+The partner answers an announcement from their phone: on Matrix with a reply in their own
+words or a reaction on one of Breather's messages, on ntfy with a button carrying words the
+plan agreed. breatherd reads them back, shows them in `status` and `history`, relays each one
+once to the plan's `[answers] to` channels (here an ntfy stand-in topic, so the relayed text
+can be read), and turns away — with one journal line that holds neither the words nor the
+sender — anything that is not the partner's answer to a break that takes answers.
+
+Against a real Synapse (one per module; users sam-bot, alex and mallory in a fresh room per
+test) and the ntfy stand-in (one per test). Every wait is a bounded poll of `status --json`,
+of the room or of the stand-in. Where a test must show that something did *not* happen, a
+later answer that must arrive serves as the barrier: breatherd reads a room or topic in
+order, so once the later answer shows, the earlier event has been read and judged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import urllib.request
+from dataclasses import dataclass
+from typing import Any, Iterable, Optional
+
+import pytest
+
+from breather_harness import (
+    Cli,
+    Daemon,
+    XdgEnv,
+    history_records,
+    local_hhmm,
+    parse_ts,
+    toml_value,
+    wait_until,
+    wait_wall_clock_past,
+    write_config,
+    write_plan,
+)
+from servers.ntfy_standin import NtfyStandIn
+from servers.synapse_server import SynapseServer
+
+PARTNER_TOPIC = "sam-and-alex"
+ANSWERS_TOPIC = "sam-and-alex-answers"
+RELAY_TOPIC = "sam-relay"
+PLAN = "calm"
+ANNOUNCE = "I'm taking a breather so this doesn't get worse. I'll come and find you soon."
+BACK = "Sam is back and ready to talk."
+AGREED = ["Thank you for telling me. Take your time.", "Okay. I'll be here."]
+DEFAULT_RELAY = "{partner} answered: {answer}"
+
+ANSWER_WITHIN = 15.0  # an answer shows in status and on the relay topic this soon after it was sent
+TICK = 1.0  # the ntfy stand-in's scheduler tick (nothing here is scheduled)
+
+
+# ---------------------------------------------------------------------------------------
+# Plans and channels
+
+
+def answers_plan(announce_to: list[str], relay_to: Optional[list[str]] = ("relay",), relay_message: Optional[str] = None,
+                 agreed: Optional[list[str]] = AGREED, duration: str = "10m") -> str:
+    """A plan whose announcement (to `announce_to`) offers `agreed` answers, whose `back`
+    goes to the same channels, and whose `[answers]` relays to `relay_to`."""
+    lines = [
+        f"description = {toml_value('Step away and come back')}",
+        f"duration = {toml_value(duration)}",
+        "",
+        "[announce]",
+        f"to = {toml_value(list(announce_to))}",
+        f"message = {toml_value(ANNOUNCE)}",
+    ]
+    if agreed:
+        lines.append(f"answers = {toml_value(list(agreed))}")
+    lines += ["", "[back]", f"to = {toml_value(list(announce_to))}", f"message = {toml_value('{me} is back and ready to talk.')}"]
+    if relay_to is not None or relay_message is not None:
+        lines += ["", "[answers]"]
+        if relay_to is not None:
+            lines.append(f"to = {toml_value(list(relay_to))}")
+        if relay_message is not None:
+            lines.append(f"message = {toml_value(relay_message)}")
+    return "\n".join(lines) + "\n"
+
+
+def secret_file(xdg: XdgEnv, name: str, value: str) -> str:
+    folder = xdg.config_dir / "secrets"
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    path = folder / name
+    path.write_text(value + "\n")
+    os.chmod(path, 0o600)
+    return f"secrets/{name}"
+
+
+def relay_channel(ntfy: NtfyStandIn) -> dict[str, Any]:
+    return {"type": "webhook", "preset": "ntfy", "url": ntfy.topic_url(RELAY_TOPIC), "timeout": "5s"}
+
+
+def relay_text(answer: str, template: str = DEFAULT_RELAY) -> str:
+    return template.replace("{partner}", "Alex").replace("{answer}", answer)
+
+
+# ---------------------------------------------------------------------------------------
+# What breatherd shows: status, history, relay, journal
+
+
+def answers_in_status(cli: Cli) -> list[dict]:
+    data = cli.status()
+    assert data.get("active") is True, f"no break runs: {data}"
+    return data["break"].get("answers") or []
+
+
+def texts(answers: Iterable[dict]) -> list[str]:
+    return [a["text"] for a in answers]
+
+
+def wait_answers(cli: Cli, count: int, timeout: float = ANSWER_WITHIN) -> list[dict]:
+    """Waits until `status --json` shows at least `count` answers; checks their shape."""
+    def enough() -> Optional[list[dict]]:
+        answers = answers_in_status(cli)
+        return answers if len(answers) >= count else None
+
+    answers = wait_until(enough, timeout, f"status --json to show {count} answer(s) in break.answers", 0.1)
+    for answer in answers:
+        assert set(answer) == {"at", "text"}, f"an answer in status --json is not {{\"at\", \"text\"}}: {answer}"
+        parse_ts(answer["at"])
+    return answers
+
+
+def history_record(cli: Cli, break_id: str) -> dict:
+    records = [r for r in history_records(cli.ok("history", "--json").json()) if r.get("break_id") == break_id]
+    assert len(records) == 1, f"history --json has {len(records)} records of break {break_id}, not one"
+    return records[0]
+
+
+def wait_history_answers(cli: Cli, break_id: str, count: int, timeout: float = ANSWER_WITHIN) -> list[dict]:
+    def found() -> Optional[list[dict]]:
+        answers = history_record(cli, break_id).get("answers") or []
+        return answers if len(answers) >= count else None
+
+    answers = wait_until(found, timeout, f"history --json to show {count} answer(s) of break {break_id}", 0.1)
+    for answer in answers:
+        assert set(answer) == {"at", "text"}, f"an answer in history --json is not {{\"at\", \"text\"}}: {answer}"
+        parse_ts(answer["at"])
+    return answers
+
+
+def relayed(ntfy: NtfyStandIn) -> list[str]:
+    return [m.get("message") for m in ntfy.delivered(RELAY_TOPIC)]
+
+
+def wait_relayed(ntfy: NtfyStandIn, text: str, timeout: float = ANSWER_WITHIN) -> None:
+    wait_until(lambda: text in relayed(ntfy), timeout, f"{text!r} on the relay topic (it has {relayed(ntfy)})", 0.05)
+
+
+def assert_relayed_once(ntfy: NtfyStandIn, expected: list[str]) -> None:
+    got = relayed(ntfy)
+    for text in expected:
+        assert got.count(text) == 1, f"{text!r} was relayed {got.count(text)} times, not once: {got}"
+    assert len(got) == len(expected), f"the relay topic has {got}, not just {expected}"
+
+
+@dataclass
+class LogLine:
+    text: str
+    fields: dict[str, str]  # BREATHER_… names, as the journal has them
+
+
+_FIELD = re.compile(r'\s([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|\S+)')
+
+
+def journal(daemon: Daemon) -> list[LogLine]:
+    """Every line breatherd logged in this test, all its runs: without a journal it logs to
+    standard error, `breatherd[level]: message key=value …` (`event` is the journal's
+    BREATHER_EVENT). Fields are given their journal names."""
+    lines = []
+    for path in sorted(daemon.log_dir.glob("breatherd-*.log")):
+        for text in path.read_text(errors="replace").splitlines():
+            fields = {}
+            for key, value in _FIELD.findall(text):
+                if value.startswith('"'):
+                    value = json.loads(value)
+                name = key if key.startswith("BREATHER_") else "BREATHER_" + key.upper()
+                fields[name] = value
+            lines.append(LogLine(text, fields))
+    return lines
+
+
+def journal_text(daemon: Daemon) -> str:
+    return "\n".join(line.text for line in journal(daemon))
+
+
+def events(daemon: Daemon, event: str) -> list[LogLine]:
+    return [line for line in journal(daemon) if line.fields.get("BREATHER_EVENT") == event]
+
+
+def ignored_reasons(daemon: Daemon) -> list[str]:
+    return [line.fields.get("BREATHER_ANSWER_REASON", "(no BREATHER_ANSWER_REASON)") for line in events(daemon, "answer_ignored")]
+
+
+def wait_ignored(daemon: Daemon, reason: str, count: int = 1, timeout: float = ANSWER_WITHIN) -> None:
+    wait_until(lambda: ignored_reasons(daemon).count(reason) >= count, timeout,
+               f"{count} journal line(s) with BREATHER_EVENT=answer_ignored and BREATHER_ANSWER_REASON={reason} "
+               f"(reasons logged: {ignored_reasons(daemon)})", 0.1)
+
+
+def assert_nowhere(words: Iterable[str], cli: Cli, daemon: Daemon) -> None:
+    """None of `words` shows in the journal, in `status` (text and JSON) or in `history`
+    (text and JSON)."""
+    places = {"the journal": journal_text(daemon)}
+    for args in (("status",), ("status", "--json"), ("history",), ("history", "--json")):
+        result = cli.ok(*args)
+        places[f"`breather {' '.join(args)}`"] = result.stdout + result.stderr
+    for word in words:
+        for where, text in places.items():
+            assert word not in text, f"{word!r} shows in {where}:\n{text[-3000:]}"
+
+
+def assert_answer_lines_hold_no_words(daemon: Daemon, break_id: str, words: Iterable[str], count: int) -> None:
+    """A kept answer is one BREATHER_EVENT=answer line of its break, without its words."""
+    lines = [line for line in events(daemon, "answer") if line.fields.get("BREATHER_BREAK_ID") == break_id]
+    assert len(lines) >= count, (
+        f"{len(lines)} journal lines with BREATHER_EVENT=answer and BREATHER_BREAK_ID={break_id}, "
+        f"expected {count}:\n{journal_text(daemon)[-3000:]}")
+    for line in lines:
+        for word in words:
+            assert word not in line.text, f"the journal line of a kept answer holds its words: {line.text}"
+
+
+def assert_status_line(cli: Cli, answer: dict) -> None:
+    """Text `status` says "Alex answered at HH:MM: <text>" (local time; the tests run in UTC)."""
+    out = cli.ok("status").stdout
+    line = f"Alex answered at {local_hhmm(parse_ts(answer['at']), 'UTC')}: {answer['text']}"
+    assert line in out, f"`breather status` does not say {line!r}:\n{out}"
+
+
+def start_break(cli: Cli) -> str:
+    cli.ok("start", PLAN)
+    return cli.status()["break"]["id"]
+
+
+# =======================================================================================
+# Matrix: a real Synapse
+
+
+@dataclass
+class Matrix:
+    hs: SynapseServer
+    bot: str  # access tokens: sam's bot account, which Breather sends with
+    alex: str
+    mallory: str
+
+    @property
+    def alex_id(self) -> str:
+        return self.hs.user_id("alex")
+
+    def room(self) -> str:
+        room = self.hs.create_room(self.bot, invite=[self.alex_id, self.hs.user_id("mallory")], name="sam and alex")
+        self.hs.join(self.alex, room)
+        self.hs.join(self.mallory, room)
+        return room
+
+    def wait_announce(self, room: str, seen: Iterable[str] = (), timeout: float = 10) -> dict:
+        """Breather's announcement in `room` (as alex sees it), other than the events `seen`."""
+        bot_id = self.hs.user_id("sam-bot")
+        skip = set(seen)
+        return self.hs.wait_for_event(
+            self.alex, room,
+            lambda e: e.get("sender") == bot_id and e.get("content", {}).get("body") == ANNOUNCE
+            and e["event_id"] not in skip,
+            timeout, "Breather's announcement")
+
+    def reply(self, token: str, room: str, to: dict, words: str, fallback: bool = False) -> dict:
+        """A reply to event `to`; with `fallback`, its body quotes `to` first, as older clients do."""
+        body = words
+        if fallback:
+            body = f"> <{to['sender']}> {to['content']['body']}\n\n{words}"
+        event_id = self.hs.send_text(token, room, body, reply_to=to["event_id"])
+        return self.event(room, event_id)
+
+    def react(self, token: str, room: str, on: dict, key: str) -> dict:
+        return self.event(room, self.hs.react(token, room, on["event_id"], key))
+
+    def event(self, room: str, event_id: str) -> dict:
+        return self.hs.wait_for_event(self.alex, room, lambda e: e["event_id"] == event_id, 10, f"event {event_id}")
+
+
+@pytest.fixture(scope="module")
+def synapse(tmp_path_factory) -> Matrix:
+    hs = SynapseServer(tmp_path_factory.mktemp("synapse") / "hs")
+    hs.start()  # a missing Synapse raises here: these tests never skip
+    try:
+        yield Matrix(hs, hs.register("sam-bot", "pw-sam-bot"), hs.register("alex", "pw-alex"),
+                     hs.register("mallory", "pw-mallory"))
+    finally:
+        hs.stop()
+
+
+@pytest.fixture
+def ntfy():
+    with NtfyStandIn(tick=TICK) as server:
+        yield server
+
+
+@pytest.fixture
+def matrix_break(xdg, daemon, synapse, ntfy):
+    """A room, breather.toml with a Matrix channel `alex` into it (the bot's token, alex as
+    the partner) and the relay channel, and the plan; breatherd started. Returns the room."""
+    room = synapse.room()
+    write_config(xdg, {
+        "alex": {"type": "webhook", "preset": "matrix", "url": f"{synapse.hs.base_url}/_matrix/client/v3/rooms/{room}",
+                 "token_file": secret_file(xdg, "sam-bot-token", synapse.bot), "partner_user_id": synapse.alex_id,
+                 "timeout": "5s"},
+        "relay": relay_channel(ntfy),
+    })
+    write_plan(xdg, PLAN, answers_plan(["alex"]))
+    daemon.start()
+    return room
+
+
+def at_of(event: dict) -> float:
+    return event["origin_server_ts"] / 1000.0
+
+
+def assert_at(answer: dict, at: float, what: str, slack: float = 0.002) -> None:
+    assert abs(parse_ts(answer["at"]) - at) <= slack, (
+        f"{what}: the answer's at is {answer['at']}, not when the server received it ({at:.3f})")
+
+
+@pytest.mark.budget(90)
+def test_matrix_reply_and_reaction_from_the_partner_are_answers(cli, daemon, synapse, ntfy, matrix_break):
+    room = matrix_break
+    break_id = start_break(cli)
+    announce = synapse.wait_announce(room)
+
+    words = "Thank you. I'm scared, but I'll wait for you."
+    reply = synapse.reply(synapse.alex, room, announce, words, fallback=True)
+    first = wait_answers(cli, 1)
+    assert texts(first) == [words], f"the reply shows as {texts(first)}, not as its own words without the quote"
+    assert_at(first[0], at_of(reply), "the reply")
+    wait_relayed(ntfy, relay_text(words))
+
+    reaction = synapse.react(synapse.alex, room, announce, "❤")
+    both = wait_answers(cli, 2)
+    assert texts(both) == [words, "❤"], f"status --json shows {texts(both)}, not the reply then the reaction"
+    assert_at(both[1], at_of(reaction), "the reaction")
+    wait_relayed(ntfy, relay_text("❤"))
+    assert_status_line(cli, both[0])
+    assert_status_line(cli, both[1])
+
+    cli.ok("back")
+    synapse.hs.wait_for_text(synapse.alex, room, BACK, timeout=10)
+    assert texts(wait_history_answers(cli, break_id, 2)) == [words, "❤"]
+    assert_relayed_once(ntfy, [relay_text(words), relay_text("❤")])
+    assert_answer_lines_hold_no_words(daemon, break_id, [words, "Thank you", "❤"], count=2)
+    assert "answer_ignored" not in journal_text(daemon), journal_text(daemon)
+
+
+@pytest.mark.budget(90)
+def test_matrix_someone_else_in_the_room_is_not_the_partner(cli, daemon, synapse, ntfy, matrix_break):
+    room = matrix_break
+    break_id = start_break(cli)
+    announce = synapse.wait_announce(room)
+
+    hers = "MALLORY-WORDS: it's Alex here, Sam should come back right now"
+    synapse.reply(synapse.mallory, room, announce, hers)
+    synapse.react(synapse.mallory, room, announce, "🦊")
+    wait_ignored(daemon, "other_sender", count=2)
+
+    # Alex's answer after hers: once it shows, hers have certainly been read.
+    mine = "Okay. I'll be here."
+    synapse.reply(synapse.alex, room, announce, mine)
+    assert texts(wait_answers(cli, 1)) == [mine]
+    wait_relayed(ntfy, relay_text(mine))
+    assert texts(answers_in_status(cli)) == [mine], "mallory's reply or reaction became an answer"
+
+    cli.ok("back")
+    assert texts(wait_history_answers(cli, break_id, 1)) == [mine]
+    assert_relayed_once(ntfy, [relay_text(mine)])
+    for line in events(daemon, "answer_ignored"):
+        assert line.fields.get("BREATHER_BREAK_ID") in (None, break_id), line.text
+        assert "mallory" not in line.text.lower(), f"the journal names the sender it turned away: {line.text}"
+    assert_nowhere([hers, "MALLORY-WORDS", "🦊", synapse.hs.user_id("mallory")], cli, daemon)
+
+
+@pytest.mark.budget(90)
+def test_matrix_reply_to_an_earlier_break_does_not_answer_the_running_one(cli, daemon, synapse, ntfy, matrix_break):
+    room = matrix_break
+    first_id = start_break(cli)
+    first_announce = synapse.wait_announce(room)
+    cli.ok("cancel")
+    second_id = start_break(cli)
+    assert second_id != first_id
+    second_announce = synapse.wait_announce(room, seen=[first_announce["event_id"]])
+
+    late = "Sorry, I only now saw this."
+    synapse.reply(synapse.alex, room, first_announce, late)
+    now = "Thank you for telling me. Take your time."
+    synapse.reply(synapse.alex, room, second_announce, now)
+    assert texts(wait_answers(cli, 1)) == [now]
+    assert texts(answers_in_status(cli)) == [now], "a reply to the earlier break's announcement answered this one"
+
+    # It belongs to the break it answered, which ended less than an hour ago.
+    assert texts(wait_history_answers(cli, first_id, 1)) == [late]
+    cli.ok("back")
+    assert texts(wait_history_answers(cli, second_id, 1)) == [now]
+
+
+@pytest.mark.budget(120)
+def test_matrix_killed_after_a_relay_does_not_relay_that_answer_again(cli, daemon, synapse, ntfy, matrix_break):
+    room = matrix_break
+    break_id = start_break(cli)
+    announce = synapse.wait_announce(room)
+
+    words = "I'm okay. Take the time you need."
+    synapse.reply(synapse.alex, room, announce, words)
+    wait_answers(cli, 1)
+    wait_relayed(ntfy, relay_text(words))
+    wait_until(lambda: cli.status().get("retrying") == [], 10, "nothing retrying after the relay")
+    daemon.kill9()
+
+    daemon.start()
+    assert cli.status()["break"]["id"] == break_id, "the break did not survive the kill"
+    # A second answer after the restart: once it is relayed, the restarted breatherd has read
+    # the room past the first one.
+    synapse.react(synapse.alex, room, announce, "🙏")
+    assert texts(wait_answers(cli, 2)) == [words, "🙏"]
+    wait_relayed(ntfy, relay_text("🙏"))
+    assert texts(answers_in_status(cli)) == [words, "🙏"], "the answer is kept twice after the restart"
+    assert_relayed_once(ntfy, [relay_text(words), relay_text("🙏")])
+
+    cli.ok("back")
+    assert texts(wait_history_answers(cli, break_id, 2)) == [words, "🙏"]
+    assert_relayed_once(ntfy, [relay_text(words), relay_text("🙏")])
+
+
+@pytest.mark.budget(120)
+def test_matrix_answer_sent_while_breatherd_is_stopped_is_relayed_once_it_is_back(cli, daemon, synapse, ntfy,
+                                                                                  matrix_break):
+    room = matrix_break
+    break_id = start_break(cli)
+    announce = synapse.wait_announce(room)
+    # Something read and kept before the stop, so breatherd has a read position to resume from.
+    synapse.react(synapse.alex, room, announce, "👍")
+    wait_answers(cli, 1)
+    wait_relayed(ntfy, relay_text("👍"))
+    assert daemon.stop() == 0
+
+    words = "I love you. See you soon."
+    reply = synapse.reply(synapse.alex, room, announce, words)
+    daemon.start()
+    answers = wait_answers(cli, 2)
+    assert texts(answers) == ["👍", words]
+    assert_at(answers[1], at_of(reply), "the reply sent while breatherd was stopped")
+    wait_relayed(ntfy, relay_text(words))
+
+    # A later answer as a barrier: nothing of the earlier ones is relayed again.
+    synapse.reply(synapse.alex, room, announce, "Bye for now.")
+    wait_relayed(ntfy, relay_text("Bye for now."))
+    assert texts(answers_in_status(cli)) == ["👍", words, "Bye for now."]
+    assert_relayed_once(ntfy, [relay_text("👍"), relay_text(words), relay_text("Bye for now.")])
+    cli.ok("back")
+    assert texts(wait_history_answers(cli, break_id, 3)) == ["👍", words, "Bye for now."]
+
+
+# =======================================================================================
+# ntfy: answer buttons on the stand-in
+
+
+@pytest.fixture
+def ntfy_break(xdg, daemon, ntfy):
+    """breather.toml with an ntfy channel `alex` whose answers come back on a second topic, and
+    the relay channel (a custom `[answers] message`); breatherd started."""
+    write_config(xdg, {
+        "alex": {"type": "webhook", "preset": "ntfy", "url": ntfy.topic_url(PARTNER_TOPIC),
+                 "answers_url": ntfy.topic_url(ANSWERS_TOPIC), "timeout": "5s"},
+        "relay": relay_channel(ntfy),
+    })
+    write_plan(xdg, PLAN, answers_plan(["alex"], relay_message=NTFY_RELAY))
+    daemon.start()
+
+
+NTFY_RELAY = "{partner} pressed: {answer}"
+
+
+def announcement(ntfy: NtfyStandIn) -> dict:
+    (message,) = ntfy.wait_delivered(PARTNER_TOPIC, 1, timeout=10, what="the announcement")
+    assert message.get("message") == ANNOUNCE, message
+    return message
+
+
+def buttons(message: dict, break_id: str, answers_url: str) -> dict[str, dict]:
+    """The announcement's answer buttons by label, each checked against the contract; the
+    JSON each publishes by label."""
+    actions = message.get("actions") or []
+    assert [a.get("label") for a in actions] == AGREED, f"the announcement's buttons are not the agreed answers: {actions}"
+    bodies = {}
+    for action in actions:
+        assert action.get("action") == "http", action
+        assert action.get("url") == answers_url, f"a button publishes to {action.get('url')}, not {answers_url}"
+        assert (action.get("method") or "POST") == "POST", action
+        body = json.loads(action["body"])
+        assert set(body) == {"breather", "break_id", "key", "answer"}, body
+        assert body["breather"] == 1 and body["break_id"] == break_id and body["answer"] == action["label"], body
+        assert re.fullmatch(r"[0-9a-f]{32}", body["key"]), f"the key is not 128 bits in hex: {body['key']!r}"
+        bodies[action["label"]] = body
+    assert len({b["key"] for b in bodies.values()}) == 1, "the buttons of one break carry different keys"
+    return bodies
+
+
+def publish(ntfy: NtfyStandIn, topic: str, body: dict) -> None:
+    """A POST to the answers topic as anyone could make it (not a button of the announcement)."""
+    request = urllib.request.Request(ntfy.topic_url(topic), data=json.dumps(body).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+
+
+def answer_polls(ntfy: NtfyStandIn) -> list:
+    return [r for r in ntfy.requests if r.method == "GET" and r.path == f"/{ANSWERS_TOPIC}/json"]
+
+
+@pytest.mark.budget(90)
+def test_ntfy_button_press_is_an_answer(cli, daemon, ntfy, ntfy_break):
+    break_id = start_break(cli)
+    message = announcement(ntfy)
+    bodies = buttons(message, break_id, ntfy.topic_url(ANSWERS_TOPIC))
+    key = next(iter(bodies.values()))["key"]
+
+    pressed = AGREED[1]
+    status, _ = ntfy.press(PARTNER_TOPIC, message["id"], pressed)
+    assert status == 200, f"the answers topic refused the button's publish ({status})"
+    answers = wait_answers(cli, 1)
+    assert texts(answers) == [pressed]
+    (published,) = ntfy.delivered(ANSWERS_TOPIC)
+    assert abs(parse_ts(answers[0]["at"]) - published["time"]) < 1.0, (
+        f"the answer's at {answers[0]['at']} is not when the server received the press ({published['time']})")
+    wait_relayed(ntfy, relay_text(pressed, NTFY_RELAY))
+    assert_status_line(cli, answers[0])
+    polls = answer_polls(ntfy)
+    assert polls and all(p.query.get("poll") == ["1"] and p.query.get("since") for p in polls), (
+        f"breatherd reads the answers topic other than by GET …/json?poll=1&since=…: {[(p.path, p.query) for p in polls]}")
+
+    cli.ok("back")
+    ntfy.wait_delivered(PARTNER_TOPIC, 2, timeout=10, what="the back message")
+    assert texts(wait_history_answers(cli, break_id, 1)) == [pressed]
+    assert_relayed_once(ntfy, [relay_text(pressed, NTFY_RELAY)])
+    assert_answer_lines_hold_no_words(daemon, break_id, [pressed], count=1)
+    assert_nowhere([key], cli, daemon)  # the break's key is a secret
+
+
+@pytest.mark.budget(90)
+def test_ntfy_forged_answers_are_ignored_and_logged_without_their_words(cli, daemon, ntfy, ntfy_break):
+    break_id = start_break(cli)
+    message = announcement(ntfy)
+    bodies = buttons(message, break_id, ntfy.topic_url(ANSWERS_TOPIC))
+    key = bodies[AGREED[0]]["key"]
+    wrong_key = ("0" if key[0] != "0" else "1") + key[1:]
+
+    forged = {
+        "unknown_break": {"breather": 1, "break_id": "not-" + break_id, "key": key, "answer": AGREED[0]},
+        "wrong_key": {"breather": 1, "break_id": break_id, "key": wrong_key, "answer": AGREED[0]},
+        "not_agreed": {"breather": 1, "break_id": break_id, "key": key,
+                       "answer": "FORGED-WORDS: come back this minute"},
+    }
+    for body in forged.values():
+        publish(ntfy, ANSWERS_TOPIC, body)
+    for reason in forged:
+        wait_ignored(daemon, reason)
+
+    # The real button after them: once it shows, the forgeries have been read.
+    ntfy.press(PARTNER_TOPIC, message["id"], AGREED[0])
+    assert texts(wait_answers(cli, 1)) == [AGREED[0]]
+    wait_relayed(ntfy, relay_text(AGREED[0], NTFY_RELAY))
+    assert texts(answers_in_status(cli)) == [AGREED[0]], "a forged answer was kept"
+
+    cli.ok("back")
+    assert texts(wait_history_answers(cli, break_id, 1)) == [AGREED[0]]
+    assert_relayed_once(ntfy, [relay_text(AGREED[0], NTFY_RELAY)])
+    for line in events(daemon, "answer_ignored"):
+        for word in AGREED:
+            assert word not in line.text, f"a journal line of an ignored answer holds words: {line.text}"
+    assert_nowhere(["FORGED-WORDS", "come back this minute", key, wrong_key], cli, daemon)
+
+
+@pytest.mark.budget(60)
+def test_ntfy_answers_topic_is_read_only_while_a_break_takes_answers(cli, daemon, ntfy, ntfy_break):
+    # No break yet: nothing to read, nothing read. Time passing is what is checked here:
+    # longer than the 5 s between reads while a break runs.
+    wait_wall_clock_past(time.time() + 7, 10, "7 s without a break")
+    assert answer_polls(ntfy) == [], "breatherd reads the answers topic though no break runs"
+
+    start_break(cli)
+    started = time.monotonic()
+    wait_until(lambda: answer_polls(ntfy), 8, "breatherd to read the answers topic once a break runs")
+    wait_until(lambda: time.monotonic() - started >= 12 and len(answer_polls(ntfy)) >= 2, 15,
+               "breatherd to read the answers topic again")
+    polls = answer_polls(ntfy)
+    span = polls[-1].at - polls[0].at
+    assert len(polls) <= span / 1.0 + 2, (
+        f"{len(polls)} reads of the answers topic in {span:.1f} s: a busy loop, not a poll every few seconds")
