@@ -41,6 +41,7 @@ from breather_harness import (
 )
 from servers.ntfy_standin import NtfyStandIn
 from servers.synapse_server import SynapseServer
+from test_desktop import SessionBus, session_bus  # noqa: F401 (a fixture)
 
 PARTNER_TOPIC = "sam-and-alex"
 ANSWERS_TOPIC = "sam-and-alex-answers"
@@ -599,3 +600,35 @@ def test_ntfy_answers_topic_is_read_only_while_a_break_takes_answers(cli, daemon
     span = polls[-1].at - polls[0].at
     assert len(polls) <= span / 1.0 + 2, (
         f"{len(polls)} reads of the answers topic in {span:.1f} s: a busy loop, not a poll every few seconds")
+
+
+# =======================================================================================
+# The desktop: the answer reaches the notification on screen
+
+
+MARKUP_ANSWER = "Okay <3 & take your time"
+
+
+@pytest.mark.budget(60)
+def test_desktop_shows_the_answer_in_the_breaks_notification_escaped(xdg, cli, daemon, ntfy, session_bus):
+    write_config(xdg, {
+        "desktop": {"type": "desktop"},
+        "alex": {"type": "webhook", "preset": "ntfy", "url": ntfy.topic_url(PARTNER_TOPIC),
+                 "answers_url": ntfy.topic_url(ANSWERS_TOPIC), "timeout": "5s"},
+    })
+    write_plan(xdg, PLAN, answers_plan(["desktop", "alex"], relay_to=["desktop"], agreed=[MARKUP_ANSWER, AGREED[1]]))
+    session_bus.start_bus()
+    session_bus.start_server("body body-markup actions")
+    daemon.start()
+    start_break(cli)
+    (shown,) = session_bus.wait_notify(1, timeout=10)
+    assert shown.body == ANNOUNCE, shown
+
+    ntfy.press(PARTNER_TOPIC, announcement(ntfy)["id"], MARKUP_ANSWER)
+    assert texts(wait_answers(cli, 1)) == [MARKUP_ANSWER], "status shows the answer other than as written"
+    calls = session_bus.wait_notify(2, timeout=ANSWER_WITHIN)
+    relay = calls[1]
+    assert relay.body == "Alex answered: Okay &lt;3 &amp; take your time", (
+        f"the answer on the desktop is not the relay text escaped for a server that reads markup: {relay}")
+    assert relay.replaces_id == SessionBus.id_of(calls, 0), (
+        f"the answer did not replace the break's notification in place: {calls}")
