@@ -154,6 +154,20 @@ final class RecordingTransport: DeliveryTransport, @unchecked Sendable {
     func close(_ shown: ShownNotification) {
         lock.withLock { _closed.append(shown) }
     }
+
+    struct Read {
+        var reading: AnswerReading
+        var completion: @Sendable (AnswerReadOutcome) -> Void
+    }
+    private var _reads: [Read] = []
+    /// Reads of answers started, in order; each answers only when a test calls its completion.
+    var reads: [Read] { lock.withLock { _reads } }
+
+    func readAnswers(
+        _ reading: AnswerReading, through channel: Channel, completion: @escaping @Sendable (AnswerReadOutcome) -> Void
+    ) {
+        lock.withLock { _reads.append(Read(reading: reading, completion: completion)) }
+    }
 }
 
 /// The engine's timer, fired by the test.
