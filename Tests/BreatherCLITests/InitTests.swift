@@ -79,7 +79,40 @@ final class ScriptedPerson: @unchecked Sendable {
         #expect(configuration.planFiles.count >= 3)
         for plan in configuration.planFiles.compactMap(\.plan) {
             #expect(plan.codeWord != nil, "\(plan.name) has no code word")
+            // Two or three kind answers on the announcement, carried back by Alex's channel.
+            #expect((2...3).contains(plan.announce?.answers?.count ?? 0), "\(plan.name) offers no answers")
         }
+        #expect(configuration.settings.channels["alex"]?.webhook?.answersUrl != nil)
+    }
+
+    /// The Matrix channel the example settings show as a comment checks out once its `#`
+    /// are taken off in place of the ntfy one.
+    @Test func theMatrixChannelInTheCommentIsValid() throws {
+        var lines = EmbeddedExamples.settings.components(separatedBy: "\n")
+        let live = try #require(lines.firstIndex(of: "[channels.alex]"))
+        let commented = try #require(lines.firstIndex(of: "# [channels.alex]"))
+        var end = commented
+        while end < lines.count, lines[end].hasPrefix("# ") {
+            lines[end].removeFirst(2)
+            end += 1
+        }
+        var start = live
+        while !lines[start].isEmpty { start += 1 }
+        lines.removeSubrange(live..<start)
+        let paths = scratchPaths()
+        try FileManager.default.createDirectory(atPath: paths.plansDirectory, withIntermediateDirectories: true)
+        let files =
+            [(paths.settingsFile, lines.joined(separator: "\n"))]
+            + EmbeddedExamples.plans.map { (Paths.join(paths.plansDirectory, "\($0.name).toml"), $0.text) }
+        for (path, text) in files {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        }
+        let configuration = ConfigLoader.load(paths)
+        #expect(configuration.diagnostics.map(\.description) == [])
+        let alex = try #require(configuration.settings.channels["alex"]?.webhook)
+        #expect(alex.preset == .matrix)
+        #expect(alex.partnerUserId == "@alex:example.org")
     }
 }
 
