@@ -173,6 +173,7 @@ final class ScriptedPerson: @unchecked Sendable {
         let walk = try #require(configuration.plans["long-walk"])
         #expect(walk.reminders.filter { $0.offset.seconds <= 0 }.allSatisfy { $0.to == ["desktop", "phone"] })
         #expect(CheckCommand.awayNote(configuration) == nil)
+        #expect(CheckCommand.answersNotes(configuration).isEmpty)
     }
 
     static let plans = ["plans/cool-down.toml", "plans/long-walk.toml", "plans/short-pause.toml"]
@@ -189,6 +190,9 @@ final class ScriptedPerson: @unchecked Sendable {
         #expect(configuration.plans.values.flatMap(\.reminders).allSatisfy { !$0.to.contains("phone") })
         #expect(
             CheckCommand.awayNote(configuration)?.hasPrefix("Note: your reminders reach only this computer") == true)
+        // A json partner channel cannot bring answers back: check says so of each plan, once.
+        #expect(CheckCommand.answersNotes(configuration).count == 3)
+        #expect(CheckCommand.answersNotes(configuration).allSatisfy { $0.contains("none of its channels brings them back") })
     }
 
     @Test func examplePlansStillAsInstalledAreFittedToTheAnswers() throws {
