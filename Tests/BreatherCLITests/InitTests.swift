@@ -192,7 +192,9 @@ final class ScriptedPerson: @unchecked Sendable {
             CheckCommand.awayNote(configuration)?.hasPrefix("Note: your reminders reach only this computer") == true)
         // A json partner channel cannot bring answers back: check says so of each plan, once.
         #expect(CheckCommand.answersNotes(configuration).count == 3)
-        #expect(CheckCommand.answersNotes(configuration).allSatisfy { $0.contains("none of its channels brings them back") })
+        #expect(
+            CheckCommand.answersNotes(configuration).allSatisfy { $0.contains("none of its channels brings them back") }
+        )
     }
 
     @Test func examplePlansStillAsInstalledAreFittedToTheAnswers() throws {

@@ -53,7 +53,8 @@ import Testing
     }
 
     static func own(_ id: String, at: Double) -> MatrixEvent {
-        MatrixEvent(eventId: id, type: "m.room.message", sender: "@sam-bot:example.org", at: F.at(at), body: "I'm taking…")
+        MatrixEvent(
+            eventId: id, type: "m.room.message", sender: "@sam-bot:example.org", at: F.at(at), body: "I'm taking…")
     }
 
     static func reply(_ text: String, to: String, from: String = "@alex:example.org", id: String, at: Double)

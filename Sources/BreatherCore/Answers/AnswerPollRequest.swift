@@ -36,7 +36,8 @@ public enum AnswerPollRequest {
         let url = split.origin + split.parentPath + topic + "/json?poll=1&since=" + position.query
         var headers: [(name: String, value: String)] = [("User-Agent", "breather/\(BreatherVersion.current)")]
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
-        var request = HTTPRequest(method: "GET", url: url, headers: headers, body: [], timeout: timeout, keepsBody: true)
+        var request = HTTPRequest(
+            method: "GET", url: url, headers: headers, body: [], timeout: timeout, keepsBody: true)
         request.bodyLimit = HTTPRequest.answersBodyLimit
         return request
     }

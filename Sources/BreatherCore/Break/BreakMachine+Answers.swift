@@ -8,7 +8,8 @@ extension BreakMachine {
     /// an answers topic (ntfy) or name the partner (Matrix), in the order the plan names them.
     public func answerChannels(of brk: Break) -> [String] {
         let plan = brk.plan
-        let named = [plan.announce, plan.extend, plan.back, plan.cancel].compactMap { $0?.to } + plan.reminders.map(\.to)
+        let named =
+            [plan.announce, plan.extend, plan.back, plan.cancel].compactMap { $0?.to } + plan.reminders.map(\.to)
         var channels: [String] = []
         for name in named.joined() where !channels.contains(name) {
             guard let webhook = settings.channels[name]?.webhook else { continue }
@@ -61,7 +62,9 @@ extension BreakMachine {
                 let match = AnswerMatching.ntfy(message, channel: channel, breaks: matchable(now: now))
                 effects += keep(match, channel: channel, now: now)
             }
-            if let last = poll.lastId { state.answerCursors = (state.answerCursors ?? [:]).merging([channel: last]) { $1 } }
+            if let last = poll.lastId {
+                state.answerCursors = (state.answerCursors ?? [:]).merging([channel: last]) { $1 }
+            }
         case .matrix(_, let sync, let ownUserId):
             guard let partner = settings.channels[channel]?.webhook?.partnerUserId else { return [] }
             for event in sync.events {
@@ -69,7 +72,8 @@ extension BreakMachine {
                     noteOwnMessage(event, now: now)
                     continue
                 }
-                let match = AnswerMatching.matrix(event, channel: channel, partner: partner, breaks: matchable(now: now))
+                let match = AnswerMatching.matrix(
+                    event, channel: channel, partner: partner, breaks: matchable(now: now))
                 effects += keep(match, channel: channel, now: now)
             }
             state.answerCursors = (state.answerCursors ?? [:]).merging([channel: sync.nextBatch]) { $1 }
@@ -151,7 +155,8 @@ extension BreakMachine {
             var effects: [Effect] = [
                 .log(
                     LogEntry(
-                        .notice, "\(brk.partner) answered on \(channel); relayed to \(channels.joined(separator: ", ")).",
+                        .notice,
+                        "\(brk.partner) answered on \(channel); relayed to \(channels.joined(separator: ", ")).",
                         fields: LogEntry.fields(of: brk).merging(["event": "answer", "channel": channel]) { $1 }))
             ]
             if let amended { effects.append(.recordHistory(amended)) }

@@ -88,7 +88,8 @@ final class AnswerReader: @unchecked Sendable {
         switch outcome {
         case .read(let read):
             if loop.failures > 0 {
-                logger.notice("Answers are read on \(name) again.", metadata: ["event": "answers", "channel": .string(name)])
+                logger.notice(
+                    "Answers are read on \(name) again.", metadata: ["event": "answers", "channel": .string(name)])
             }
             loop.failures = 0
             loops[name] = loop
@@ -110,7 +111,8 @@ final class AnswerReader: @unchecked Sendable {
             }
             schedule(
                 name,
-                after: RetryPolicy.delay(afterFailures: loop.failures, retryAfter: nil, jitter: Double.random(in: 0..<1)))
+                after: RetryPolicy.delay(
+                    afterFailures: loop.failures, retryAfter: nil, jitter: Double.random(in: 0..<1)))
         }
     }
 

@@ -24,14 +24,19 @@ extension DeliverySender {
                 let request = try? AnswerPollRequest.ntfy(
                     answersUrl: answersUrl, from: reading.ntfyPosition, token: token, timeout: timeout)
             else { return completion(.failed(reason: "Its answers_url is not an ntfy topic.", unreachable: false)) }
-            send(request) { body in .ntfy(channel: channel.name, NtfyPoll.parse(body)) } completion: { completion($0) }
+            send(request) { body in
+                .ntfy(channel: channel.name, NtfyPoll.parse(body))
+            } completion: {
+                completion($0)
+            }
         case .matrix:
             guard let token, let room = MatrixSync.roomId(fromURL: url) else {
                 return completion(.failed(reason: "It has no token or no room to read.", unreachable: false))
             }
             ownUserId(url: url, token: token, timeout: timeout) { [self] userId in
                 guard let userId else {
-                    return completion(.failed(reason: "The Matrix server did not say whose token it is.", unreachable: false))
+                    return completion(
+                        .failed(reason: "The Matrix server did not say whose token it is.", unreachable: false))
                 }
                 guard
                     let request = try? AnswerPollRequest.matrix(
@@ -39,7 +44,9 @@ extension DeliverySender {
                 else { return completion(.failed(reason: "Its url is not a Matrix room.", unreachable: false)) }
                 send(request) { body in
                     MatrixSync.parse(body, room: room).map { .matrix(channel: channel.name, $0, ownUserId: userId) }
-                } completion: { completion($0) }
+                } completion: {
+                    completion($0)
+                }
             }
         default:
             completion(.failed(reason: "Only ntfy and Matrix channels bring answers.", unreachable: false))

@@ -49,7 +49,8 @@ final class DesktopChannel: @unchecked Sendable {
         // keeps its buttons; one after the break is a notification of its own, without them.
         let answersRunningBreak = delivery.event == .answer && replacing != nil
         let offersButtons =
-            delivery.breakId != nil && ([.announce, .reminder, .extend].contains(delivery.event) || answersRunningBreak)
+            delivery.breakId != nil
+            && ([.announce, .reminder, .extend].contains(delivery.event) || answersRunningBreak)
         // The check-in, anything late, and anything after the check-in (the one on the break
         // is late by then) stay on screen until acted on.
         let pastCheckin = delivery.checkinAt.map { $0 <= Date() } ?? false
