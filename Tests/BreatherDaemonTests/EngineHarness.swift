@@ -20,7 +20,7 @@ final class EngineHarness: @unchecked Sendable {
 
     static let t0 = Date(timeIntervalSince1970: 1_795_269_600)
 
-    init(plan: Plan) throws {
+    init(plan: Plan, alex: Webhook = Webhook(url: "https://hooks.example.org/alex")) throws {
         var template = Array((NSTemporaryDirectory() + "breather-engine-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
         folder = String(cString: made)
@@ -31,7 +31,7 @@ final class EngineHarness: @unchecked Sendable {
         let settings = Settings(
             me: "Sam", partner: "Alex", defaultPlan: plan.name,
             channels: [
-                "alex": Channel(name: "alex", kind: .webhook, webhook: Webhook(url: "https://hooks.example.org/alex")),
+                "alex": Channel(name: "alex", kind: .webhook, webhook: alex),
                 "desktop": Channel(name: "desktop", kind: .desktop),
             ]
         )
