@@ -23,6 +23,28 @@ struct CheckCommand: ParsableCommand {
         }
         Output.print(CheckCommand.verdict(configuration))
         if let note = CheckCommand.awayNote(configuration) { Output.print(note) }
+        for note in CheckCommand.answersNotes(configuration) { Output.print(note) }
+    }
+
+    /// Notes, not problems: a plan that offers answers on a message none of whose channels
+    /// can bring them back (an ntfy channel with `answers_url`, a matrix one with
+    /// `partner_user_id`) offers buttons no one sees.
+    static func answersNotes(_ configuration: Configuration) -> [String] {
+        let channels = configuration.settings.channels
+        func bringsAnswers(_ name: String) -> Bool {
+            guard let webhook = channels[name]?.webhook else { return false }
+            return (webhook.preset == .ntfy && webhook.answersUrl != nil)
+                || (webhook.preset == .matrix && webhook.partnerUserId != nil)
+        }
+        return configuration.plans.keys.sorted().compactMap { name in
+            guard let plan = configuration.plans[name] else { return nil }
+            let offering = [plan.announce, plan.extend].compactMap { $0 }.filter { $0.answers?.isEmpty == false }
+            guard !offering.isEmpty, !offering.contains(where: { $0.to.contains(where: bringsAnswers) }) else {
+                return nil
+            }
+            return
+                "Note: the plan \(name) offers answers, but none of its channels brings them back; give the partner's ntfy channel an answers_url, or a matrix channel partner_user_id (see the README)."
+        }
     }
 
     /// A note, not a problem: when none of your reminders (those before or at the check-in)

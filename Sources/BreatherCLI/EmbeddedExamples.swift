@@ -17,14 +17,31 @@ enum EmbeddedExamples {
         [channels.desktop]
         type = "desktop"
 
-        # Alex's phone. The `json` preset posts Breather's own JSON body; presets for ntfy, Slack,
-        # Discord, Matrix, Telegram and Gotify speak those services' own APIs.
+        # Alex's phone, through ntfy. Presets for Matrix, Telegram, Slack, Discord and Gotify speak
+        # those services' own APIs; the `json` preset posts Breather's own JSON body.
         [channels.alex]
         type = "webhook"
-        preset = "json"
-        url = "https://hooks.example.org/sam-and-alex"
+        preset = "ntfy"
+        url = "https://ntfy.example.org/sam-and-alex"
         # token_file = "secrets/alex-token"   # optional: a private file (chmod 600), never logged
         timeout = "10s"
+        # Alex can answer an announcement with one tap, in the words your plan offers. The answers
+        # come back on a second topic, which breatherd reads (with token_file, if you have one) only
+        # while a break runs and for an hour after; they show on this computer and on your phone.
+        answers_url = "https://ntfy.example.org/sam-and-alex-answers"
+        # The token travels inside each answer button, so make it one that can only write to the
+        # answers topic (the README shows how):
+        # answers_token_file = "secrets/alex-answers-token"
+
+        # If the two of you use Matrix instead, Alex's channel looks like this. Alex's replies to
+        # Breather's messages, in their own words, and their reactions come back to you; nobody
+        # else's do. The account in token_file posts the messages and must be able to read the room.
+        # [channels.alex]
+        # type = "webhook"
+        # preset = "matrix"
+        # url = "https://matrix.example.org/_matrix/client/v3/rooms/!room:example.org"
+        # token_file = "secrets/alex-token"
+        # partner_user_id = "@alex:example.org"
 
         # Your own phone, for your reminders when you are away from this computer (on a walk, with
         # the lid closed). Its server holds each reminder for its time, so it arrives even while
@@ -48,6 +65,9 @@ enum EmbeddedExamples {
         [announce]
         to = ["alex"]
         message = "I care about you and I want to finish this talk. I'm taking {duration} to calm down so I can really listen. I'll come and find you at {checkin_time}."
+        # Your partner can answer with one tap, in words the two of you agree on. Each one is a
+        # button on their phone, so keep them short.
+        answers = ["Thank you. I'll be here.", "Okay. Take the time you need.", "I care about you too."]
 
         # A nudge for yourself, a little before the time you promised.
         [[reminder]]
@@ -73,6 +93,13 @@ enum EmbeddedExamples {
         [extend]
         to = ["alex"]
         message = "{me} needs a little more time to be calm enough to talk well. New time: {checkin_time}."
+        answers = ["That's okay. I'll be here.", "Thanks for letting me know."]
+
+        # Their answers reach you at once: on this computer, and on your phone if you have one. To
+        # send them elsewhere, or word them differently, take the # off these lines and change them.
+        # [answers]
+        # to = ["desktop", "phone"]
+        # message = "{partner} answered: {answer}"
 
         """#
 
@@ -86,6 +113,7 @@ enum EmbeddedExamples {
         [announce]
         to = ["alex"]
         message = "This matters too much to argue it out while we're both hurting. I'm going for a walk to clear my head, and I'll be home by {checkin_time}. I love you."
+        answers = ["I love you too.", "Okay. I'll be here when you're back.", "Thank you for telling me."]
 
         [[reminder]]
         offset = "-15m"
@@ -109,6 +137,7 @@ enum EmbeddedExamples {
         [extend]
         to = ["alex"]
         message = "{me} needs a bit longer before talking. They will be back by {checkin_time}."
+        answers = ["That's okay. Take care of yourself.", "Thanks for letting me know."]
 
         """#
 
@@ -122,6 +151,7 @@ enum EmbeddedExamples {
         [announce]
         to = ["alex"]
         message = "I'm stepping out for ten minutes so I don't say something I'd regret. I'll be back at {checkin_time}, and we'll pick this up together."
+        answers = ["Okay. I'll be right here.", "Thanks. We'll sort it out together."]
 
         [[reminder]]
         offset = "-2m"
@@ -145,6 +175,7 @@ enum EmbeddedExamples {
         [extend]
         to = ["alex"]
         message = "{me} needs a few more minutes to settle and will be back at {checkin_time}."
+        answers = ["Okay. Take a few more minutes.", "Thanks for letting me know."]
 
         """#
 

@@ -69,6 +69,9 @@ enum HistoryText {
             let times = late.map { clock.time($0) }.joined(separator: ", ")
             verdict += "; the partner's server could not be told in time to drop the message due at \(times)"
         }
+        for answer in record.answers ?? [] {
+            verdict += "; answered at \(clock.time(answer.at)): \(answer.text)"
+        }
         fields.append(verdict)
         return fields
     }

@@ -9,11 +9,11 @@ struct InitCommand: ParsableCommand {
         abstract: "Set up Breather: your names, how your partner hears from it, a first plan.",
         discussion: """
             Asks for your name, your partner's name and how your partner should hear from \
-            Breather (ntfy, matrix, telegram, slack, discord, gotify, json, or none), then \
+            Breather (ntfy, matrix, telegram, slack, discord, gotify, json, or none); on ntfy, \
+            optionally a second topic for your partner's answers, on Matrix their user id; then \
             optionally how you hear your own reminders away from the computer (ntfy or matrix on \
-            your phone), then writes breather.toml and the example plans into the config folder, \
-            checks them, \
-            and says what to do next. A URL that holds a key, and any token, go into private \
+            your phone). It writes breather.toml and the example plans, which offer your partner \
+            a few kind answers, into the config folder, checks them, and says what to do next. A URL that holds a key, and any token, go into private \
             files under secrets/. It never overwrites a file. Flags answer the questions ahead; \
             when the input is not a terminal, every answer must come from a flag.
 
@@ -47,6 +47,24 @@ struct InitCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "ntfy: a second topic, where your partner's answer buttons publish and breatherd reads them.",
+            valueName: "url"))
+    var answersUrl: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "ntfy: a token that may only publish to the answers topic; it travels inside each button.",
+            valueName: "token"))
+    var answersToken: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "matrix: your partner's user id (like @alex:example.org); their replies and reactions reach you.",
+            valueName: "id"))
+    var partnerUserId: String?
+
+    @Option(
+        help: ArgumentHelp(
             "How you hear your own reminders away from this computer: ntfy, matrix or none.", valueName: "preset"),
         completion: .list(InitSetup.phoneChoices)
     )
@@ -72,6 +90,7 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         let given = InitSetup.Answers(
             me: me, partner: partner, reach: channel.flatMap(InitSetup.Reach.init), url: url, token: token,
+            answersURL: answersUrl, answersToken: answersToken, partnerUserID: partnerUserId,
             phone: phone.flatMap(InitSetup.Reach.init), phoneURL: phoneUrl, phoneToken: phoneToken)
         let paths = Output.paths
         do {
@@ -118,8 +137,9 @@ struct InitCommand: ParsableCommand {
 
     private static func describe(_ path: String, _ setup: InitSetup) -> String {
         if path == "breather.toml" {
-            return setup.reach == .none
-                ? "your names; no channel reaches \(setup.partner)"
+            if setup.reach == .none { return "your names; no channel reaches \(setup.partner)" }
+            return setup.readsAnswers
+                ? "your names, how \(setup.partner) hears from Breather, and how their answers come back"
                 : "your names, and how \(setup.partner) hears from Breather"
         }
         switch path {
@@ -129,6 +149,7 @@ struct InitCommand: ParsableCommand {
         default: break
         }
         if path == setup.urlFile { return "the webhook's address, readable only by you" }
+        if path == setup.answersTokenFile { return "the token inside the answer buttons, readable only by you" }
         return "the token, readable only by you"
     }
 }

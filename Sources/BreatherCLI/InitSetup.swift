@@ -50,6 +50,11 @@ struct InitSetup: Sendable {
         var reach: Reach?
         var url: String?
         var token: String?
+        /// ntfy: the second topic the partner's answer buttons publish to, and its write-only token.
+        var answersURL: String?
+        var answersToken: String?
+        /// Matrix: the partner's user id, whose replies and reactions are answers.
+        var partnerUserID: String?
         /// How you hear your own reminders away from the computer: ntfy, matrix or none.
         var phone: Reach?
         var phoneURL: String?
@@ -61,6 +66,12 @@ struct InitSetup: Sendable {
     var reach: Reach
     var url: String?
     var token: String?
+    /// ntfy: `answers_url`, the topic the partner's answer buttons publish to.
+    var answersURL: String?
+    /// ntfy: a token that may only publish to `answersURL`; it travels inside every button.
+    var answersToken: String?
+    /// Matrix: `partner_user_id`, the only sender whose replies and reactions are answers.
+    var partnerUserID: String?
     /// Your own phone's channel, whose server holds your reminders for their time.
     var phone: Reach = .none
     var phoneURL: String?
@@ -87,6 +98,11 @@ struct InitSetup: Sendable {
 
     var urlFile: String? { reach.urlIsSecret ? "secrets/\(channel)-url" : nil }
     var tokenFile: String? { token.map { _ in "secrets/\(channel)-token" } }
+    var answersTokenFile: String? { answersToken.map { _ in "secrets/\(channel)-answers-token" } }
+
+    /// Whether the partner's answers come back to breatherd: a second ntfy topic, or the
+    /// partner's Matrix user id.
+    var readsAnswers: Bool { answersURL != nil || partnerUserID != nil }
 
     /// `phone`, unless the partner's channel already has that name.
     var phoneChannel: String { channel == EmbeddedExamples.phoneChannel ? "my-phone" : EmbeddedExamples.phoneChannel }
@@ -185,6 +201,46 @@ struct InitSetup: Sendable {
                 preset, flags: ("--url", "--token"), given: (given.url, given.token),
                 question: urlQuestion(preset, partner: partner))
         }
+        if given.answersURL != nil, reach.preset != .ntfy {
+            throw InitFailure(
+                "--answers-url works only with --channel ntfy; on Matrix, --partner-user-id lets your partner's replies reach you."
+            )
+        }
+        if given.partnerUserID != nil, reach.preset != .matrix {
+            throw InitFailure(
+                "--partner-user-id works only with --channel matrix; on ntfy, --answers-url lets your partner answer.")
+        }
+        if reach.preset == .ntfy, let url = setup.url {
+            let example = answersExampleURL(url)
+            let check = { (answer: String) in checkAnswersURL(answer, channelURL: url, partner: partner) }
+            setup.answersURL =
+                try checked(given.answersURL, "--answers-url", check)
+                ?? need(
+                    "--answers-url", example: example, question: answersURLQuestion(partner, example: example),
+                    optional: true, check: check)
+        }
+        if given.answersToken != nil, setup.answersURL == nil {
+            throw InitFailure(
+                "--answers-token goes with --answers-url, the topic your partner's answer buttons publish to.")
+        }
+        if setup.answersURL != nil {
+            // Asked only where the server wants a token at all: the channel has one.
+            setup.answersToken =
+                try checked(given.answersToken, "--answers-token", checkToken)
+                ?? (setup.token == nil
+                    ? nil
+                    : need(
+                        "--answers-token", example: "<token>", question: answersTokenQuestion, secret: true,
+                        optional: true, check: checkToken))
+        }
+        if reach.preset == .matrix {
+            let example = partnerUserExample(setup.channel)
+            setup.partnerUserID =
+                try checked(given.partnerUserID, "--partner-user-id") { checkMatrixUser($0, example: example) }
+                ?? need(
+                    "--partner-user-id", example: example, question: partnerUserQuestion(partner, example: example),
+                    optional: true, check: { checkMatrixUser($0, example: example) })
+        }
         if let phone = given.phone {
             setup.phone = phone
         } else if prompter != nil {
@@ -212,6 +268,54 @@ struct InitSetup: Sendable {
         preset == .ntfy
             ? "The ntfy topic URL your own phone subscribes to (not your partner's; like https://ntfy.sh/sam-reminders-4821):"
             : "The address of a Matrix room your own phone is in (like \(exampleURL(.matrix))):"
+    }
+
+    /// The partner's channel URL with `-answers` on its topic: the example a second topic follows.
+    static func answersExampleURL(_ url: String) -> String {
+        var base = url
+        if let query = base.firstIndex(where: { $0 == "?" || $0 == "#" }) { base = String(base[..<query]) }
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + "-answers"
+    }
+
+    static func answersURLQuestion(_ partner: String, example: String) -> String {
+        "\(partner) can answer your announcement with one tap. A second ntfy topic for those answers (like \(example); press Enter to skip):"
+    }
+
+    static let answersTokenQuestion =
+        "A token that may only publish to the answers topic; it travels inside each answer button (kept in a private file; press Enter for none):"
+
+    static func partnerUserExample(_ channel: String) -> String { "@\(channel):example.org" }
+
+    static func partnerUserQuestion(_ partner: String, example: String) -> String {
+        "\(partner)'s Matrix user id, so their replies and reactions reach you (like \(example); press Enter to skip):"
+    }
+
+    /// Why a URL cannot be the topic of the partner's answers, or nil.
+    static func checkAnswersURL(_ url: String, channelURL: String, partner: String) -> String? {
+        let example = answersExampleURL(channelURL)
+        if checkURL(url, preset: .ntfy) != nil {
+            return "That is not a web address; it should look like \(example)."
+        }
+        let topic = URLComponents(string: url)?.path.split(separator: "/").last
+        if topic == nil || url.hasSuffix("/") {
+            return "That address names no topic; it should look like \(example)."
+        }
+        if url == channelURL {
+            return "That is the topic \(partner) already subscribes to; answers need a second one, like \(example)."
+        }
+        return nil
+    }
+
+    /// Why a Matrix user id cannot be used, or nil: `@name:server`, no spaces.
+    static func checkMatrixUser(_ user: String, example: String) -> String? {
+        let parts = user.dropFirst().split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard user.hasPrefix("@"), parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
+            !user.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F })
+        else {
+            return "A Matrix user id looks like \(example)."
+        }
+        return nil
     }
 
     /// Why a name cannot be used, or nil.
@@ -317,6 +421,9 @@ struct InitSetup: Sendable {
         }
         if let urlFile, let url { files.append(File(path: urlFile, contents: url + "\n")) }
         if let tokenFile, let token { files.append(File(path: tokenFile, contents: token + "\n")) }
+        if let answersTokenFile, let answersToken {
+            files.append(File(path: answersTokenFile, contents: answersToken + "\n"))
+        }
         if let phoneTokenFile, let phoneToken {
             files.append(File(path: phoneTokenFile, contents: phoneToken + "\n"))
         }
@@ -386,7 +493,54 @@ struct InitSetup: Sendable {
                 "hold_on_server = true   # the server keeps later messages for their time, also while this computer sleeps"
             )
         }
-        return lines
+        return lines + answerLines(preset)
+    }
+
+    /// Where the partner's answers come back: a second ntfy topic, or the partner's Matrix
+    /// user id; when init was not given one, the line as a comment, ready to fill in.
+    private func answerLines(_ preset: Webhook.Preset) -> [String] {
+        switch preset {
+        case .ntfy:
+            var lines =
+                answersURL == nil
+                ? [
+                    "# Set a second topic here, and \(partner) can answer an announcement with one tap, in the words",
+                    "# your plan offers; breatherd reads it only while a break runs and for an hour after.",
+                ]
+                : [
+                    "# \(partner) can answer an announcement with one tap, in the words your plan offers. The answers",
+                    "# come back here; breatherd reads them only while a break runs and for an hour after.",
+                ]
+            if tokenFile != nil {
+                lines.append("# It reads them with token_file, so that token must be allowed to read this topic.")
+            }
+            if let answersURL {
+                lines.append("answers_url = \(Self.quoted(answersURL))")
+            } else {
+                lines.append("# answers_url = \(Self.quoted(Self.answersExampleURL(url ?? Self.exampleURL(.ntfy))))")
+            }
+            if let answersTokenFile {
+                lines.append(
+                    "answers_token_file = \(Self.quoted(answersTokenFile))   # travels inside each button: a token that may only publish there"
+                )
+            }
+            return lines
+        case .matrix:
+            guard let partnerUserID else {
+                return [
+                    "# With \(partner)'s Matrix user id here, their replies to Breather's messages, in their own",
+                    "# words, and their reactions reach you; nobody else's do.",
+                    "# partner_user_id = \(Self.quoted(Self.partnerUserExample(channel)))",
+                ]
+            }
+            return [
+                "# \(partner)'s replies to Breather's messages, in their own words, and their reactions reach",
+                "# you; nobody else's do.",
+                "partner_user_id = \(Self.quoted(partnerUserID))",
+            ]
+        default:
+            return []
+        }
     }
 
     /// An example plan, its messages sent to the partner's channel and your reminders to

@@ -8,6 +8,7 @@ import Foundation
 /// Check-in with Alex at 14:35, in 10 minutes.
 /// Extended once.
 /// Note: a walk around the block
+/// Alex answered at 14:07: Thank you for telling me. Take your time.
 /// Reminders to come:
 ///   14:30  -5m          desktop
 ///   14:35  at check-in  desktop
@@ -57,6 +58,7 @@ enum StatusText {
         if let note = running.note, !note.isEmpty {
             lines.append("Note: \(note)")
         }
+        lines += answerLines(running, clock: clock)
         if running.pending.isEmpty {
             lines.append("No more reminders are scheduled.")
         } else {
@@ -71,6 +73,11 @@ enum StatusText {
             }
         }
         return lines
+    }
+
+    /// "Alex answered at 14:07: …", one per answer, oldest first, as written.
+    static func answerLines(_ running: StatusReport.BreakStatus, clock: TimeInWords) -> [String] {
+        (running.answers ?? []).map { "\(running.partner) answered at \(clock.moment($0.at)): \($0.text)" }
     }
 
     /// `-5m`, `at check-in`, `+10m`.

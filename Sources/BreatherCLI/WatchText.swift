@@ -36,13 +36,16 @@ enum WatchText {
             lines.append("\(bar)  time to go back to \(running.partner)")
         }
         lines.append(nextReminder(running, clock: clock, withRelative: true))
+        lines += StatusText.answerLines(running, clock: clock)
         lines.append("Ctrl-C stops watching; the break goes on.")
         return lines.map { fit($0, columns: columns) }
     }
 
     /// One plain line, for output that is not a terminal. It changes at most once a minute.
     static func plainLine(_ running: StatusReport.BreakStatus, clock: TimeInWords) -> String {
-        "\(clock.time(clock.now))  \(headline(running, clock: clock)) \(nextReminder(running, clock: clock, withRelative: false))"
+        let answer = (running.answers?.last).map { " \(running.partner) answered: \($0.text)" } ?? ""
+        return
+            "\(clock.time(clock.now))  \(headline(running, clock: clock)) \(nextReminder(running, clock: clock, withRelative: false))\(answer)"
     }
 
     /// "cool-down: check in with Alex at 14:35, in 10 minutes." or, once the time has

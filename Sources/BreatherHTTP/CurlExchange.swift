@@ -15,8 +15,9 @@ final class CurlExchange {
     /// Response body bytes seen and discarded.
     private(set) var discardedBodyBytes = 0
     /// The final response's body, for a request that `keepsBody` (at most
-    /// `HTTPRequest.keptBodyLimit` bytes); nil for any other.
+    /// `bodyLimit` bytes); nil for any other.
     private var keptBody: [UInt8]?
+    private let bodyLimit: Int
 
     init(request: HTTPRequest, completion: @escaping @Sendable (HTTPOutcome) -> Void) throws(CurlError) {
         try HTTPRequestValidation.validate(request)
@@ -24,6 +25,7 @@ final class CurlExchange {
         self.headers = CurlHeaderList()
         self.completion = completion
         self.keptBody = request.keepsBody ? [] : nil
+        self.bodyLimit = request.bodyLimit
         try configure(request)
     }
 
@@ -107,7 +109,7 @@ final class CurlExchange {
             discardedBodyBytes &+= bytes.count
             return
         }
-        let room = max(0, HTTPRequest.keptBodyLimit - keptBody!.count)
+        let room = max(0, bodyLimit - keptBody!.count)
         keptBody!.append(contentsOf: bytes.prefix(room))
         discardedBodyBytes &+= max(0, bytes.count - room)
     }

@@ -46,6 +46,30 @@ func at(_ text: String) -> Date {
         #expect(StatusText.render(report, clock: clock) == "No break is running.")
     }
 
+    @Test func answersShowAsWrittenWithTheirTimes() {
+        let report = StatusReport(
+            active: true,
+            break: .init(
+                id: "b1", plan: "cool-down",
+                startedAt: at("2026-11-21T14:05:00.000Z"), checkinAt: at("2026-11-21T14:35:00.000Z"),
+                extensions: 0, pending: [], partner: "Alex", note: nil,
+                answers: [
+                    AnswerEntry(at: at("2026-11-21T14:07:10.000Z"), text: "Thank you for telling me. Take your time."),
+                    AnswerEntry(at: at("2026-11-21T14:08:00.000Z"), text: "❤"),
+                ]
+            ),
+            retrying: []
+        )
+        #expect(
+            StatusText.render(report, clock: clock) == """
+                A break is running: cool-down, started at 14:05 (20 minutes ago).
+                Check-in with Alex at 14:35, in 10 minutes.
+                Alex answered at 14:07: Thank you for telling me. Take your time.
+                Alex answered at 14:08: ❤
+                No more reminders are scheduled.
+                """)
+    }
+
     @Test func runningBreak() {
         let report = StatusReport(
             active: true,

@@ -79,7 +79,40 @@ final class ScriptedPerson: @unchecked Sendable {
         #expect(configuration.planFiles.count >= 3)
         for plan in configuration.planFiles.compactMap(\.plan) {
             #expect(plan.codeWord != nil, "\(plan.name) has no code word")
+            // Two or three kind answers on the announcement, carried back by Alex's channel.
+            #expect((2...3).contains(plan.announce?.answers?.count ?? 0), "\(plan.name) offers no answers")
         }
+        #expect(configuration.settings.channels["alex"]?.webhook?.answersUrl != nil)
+    }
+
+    /// The Matrix channel the example settings show as a comment checks out once its `#`
+    /// are taken off in place of the ntfy one.
+    @Test func theMatrixChannelInTheCommentIsValid() throws {
+        var lines = EmbeddedExamples.settings.components(separatedBy: "\n")
+        let live = try #require(lines.firstIndex(of: "[channels.alex]"))
+        let commented = try #require(lines.firstIndex(of: "# [channels.alex]"))
+        var end = commented
+        while end < lines.count, lines[end].hasPrefix("# ") {
+            lines[end].removeFirst(2)
+            end += 1
+        }
+        var start = live
+        while !lines[start].isEmpty { start += 1 }
+        lines.removeSubrange(live..<start)
+        let paths = scratchPaths()
+        try FileManager.default.createDirectory(atPath: paths.plansDirectory, withIntermediateDirectories: true)
+        let files =
+            [(paths.settingsFile, lines.joined(separator: "\n"))]
+            + EmbeddedExamples.plans.map { (Paths.join(paths.plansDirectory, "\($0.name).toml"), $0.text) }
+        for (path, text) in files {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        }
+        let configuration = ConfigLoader.load(paths)
+        #expect(configuration.diagnostics.map(\.description) == [])
+        let alex = try #require(configuration.settings.channels["alex"]?.webhook)
+        #expect(alex.preset == .matrix)
+        #expect(alex.partnerUserId == "@alex:example.org")
     }
 }
 
@@ -87,6 +120,7 @@ final class ScriptedPerson: @unchecked Sendable {
     @Test func throughItsPrompts() throws {
         let person = ScriptedPerson([
             "", "Sam", "Alex", "carrier pigeon", "ntfy", "ntfy.sh/no-scheme", "https://ntfy.sh/sam-and-alex-4821", "",
+            "https://ntfy.sh/sam-and-alex-4821", "https://ntfy.sh/sam-and-alex-4821-answers",
             "telegram", "ntfy", "https://ntfy.sh/sam-reminders-4821", "",
         ])
         let setup = try InitSetup.gather(InitSetup.Answers(), prompter: person.prompter)
@@ -109,6 +143,9 @@ final class ScriptedPerson: @unchecked Sendable {
                 "That is not a web address; it should look like https://ntfy.sh/sam-and-alex-4821.",
                 "The ntfy topic URL Alex subscribes to (like https://ntfy.sh/sam-and-alex-4821):",
                 "An ntfy access token, if your server needs one (press Enter for none):",
+                "Alex can answer your announcement with one tap. A second ntfy topic for those answers (like https://ntfy.sh/sam-and-alex-4821-answers; press Enter to skip):",
+                "That is the topic Alex already subscribes to; answers need a second one, like https://ntfy.sh/sam-and-alex-4821-answers.",
+                "Alex can answer your announcement with one tap. A second ntfy topic for those answers (like https://ntfy.sh/sam-and-alex-4821-answers; press Enter to skip):",
                 "How do you hear your own reminders away from this computer? Type ntfy or matrix for a topic or room on your phone, or press Enter for none:",
                 "Please type ntfy or matrix, or press Enter for none.",
                 "How do you hear your own reminders away from this computer? Type ntfy or matrix for a topic or room on your phone, or press Enter for none:",
@@ -124,12 +161,19 @@ final class ScriptedPerson: @unchecked Sendable {
         #expect(configuration.diagnostics.isEmpty)
         #expect(configuration.settings.channels["alex"]?.webhook?.url == "https://ntfy.sh/sam-and-alex-4821")
         #expect(configuration.settings.channels["alex"]?.webhook?.preset == .ntfy)
+        #expect(
+            configuration.settings.channels["alex"]?.webhook?.answersUrl == "https://ntfy.sh/sam-and-alex-4821-answers")
+        // Without a token for the channel, the server wants none: no token is asked for the buttons.
+        #expect(configuration.settings.channels["alex"]?.webhook?.answersTokenFile == nil)
+        // Every plan offers Alex a few answers on its announcement.
+        #expect(configuration.plans.values.allSatisfy { ($0.announce?.answers?.count ?? 0) >= 2 })
         // Your own phone: its server holds your reminders, which every example plan sends there.
         #expect(configuration.settings.channels["phone"]?.webhook?.holdOnServer == true)
         #expect(configuration.settings.channels["phone"]?.webhook?.url == "https://ntfy.sh/sam-reminders-4821")
         let walk = try #require(configuration.plans["long-walk"])
         #expect(walk.reminders.filter { $0.offset.seconds <= 0 }.allSatisfy { $0.to == ["desktop", "phone"] })
         #expect(CheckCommand.awayNote(configuration) == nil)
+        #expect(CheckCommand.answersNotes(configuration).isEmpty)
     }
 
     static let plans = ["plans/cool-down.toml", "plans/long-walk.toml", "plans/short-pause.toml"]
@@ -146,6 +190,11 @@ final class ScriptedPerson: @unchecked Sendable {
         #expect(configuration.plans.values.flatMap(\.reminders).allSatisfy { !$0.to.contains("phone") })
         #expect(
             CheckCommand.awayNote(configuration)?.hasPrefix("Note: your reminders reach only this computer") == true)
+        // A json partner channel cannot bring answers back: check says so of each plan, once.
+        #expect(CheckCommand.answersNotes(configuration).count == 3)
+        #expect(
+            CheckCommand.answersNotes(configuration).allSatisfy { $0.contains("none of its channels brings them back") }
+        )
     }
 
     @Test func examplePlansStillAsInstalledAreFittedToTheAnswers() throws {
@@ -168,12 +217,145 @@ final class ScriptedPerson: @unchecked Sendable {
     }
 
     @Test func flagsAnswerAheadAndPromptsAskTheRest() throws {
-        let person = ScriptedPerson(["https://matrix.example.org/_matrix/client/v3/rooms/!r:example.org", "syt_secret"])
+        let person = ScriptedPerson([
+            "https://matrix.example.org/_matrix/client/v3/rooms/!r:example.org", "syt_secret", "alex",
+            "@alex:example.org",
+        ])
         let setup = try InitSetup.gather(
             .init(me: "Sam", partner: "Alex", reach: .webhook(.matrix), phone: InitSetup.Reach.none),
             prompter: person.prompter)
-        #expect(person.shown.count == 2)
+        #expect(
+            Array(person.shown.dropFirst(2)) == [
+                "Alex's Matrix user id, so their replies and reactions reach you (like @alex:example.org; press Enter to skip):",
+                "A Matrix user id looks like @alex:example.org.",
+                "Alex's Matrix user id, so their replies and reactions reach you (like @alex:example.org; press Enter to skip):",
+            ])
         #expect(setup.token == "syt_secret")
+        #expect(setup.partnerUserID == "@alex:example.org")
+
+        let paths = scratchPaths()
+        _ = try setup.install(paths)
+        let configuration = ConfigLoader.load(paths)
+        #expect(configuration.diagnostics.isEmpty)
+        #expect(configuration.settings.channels["alex"]?.webhook?.partnerUserId == "@alex:example.org")
+    }
+
+    @Test func answersTopicAndItsWriteOnlyTokenFromFlags() throws {
+        let setup = try InitSetup.gather(
+            .init(
+                me: "Sam", partner: "Alex", reach: .webhook(.ntfy), url: "https://ntfy.example.org/sam-and-alex",
+                token: "tk_read", answersURL: "https://ntfy.example.org/sam-and-alex-answers", answersToken: "tk_write"),
+            prompter: nil)
+        let paths = scratchPaths()
+        let outcome = try setup.install(paths)
+        #expect(
+            outcome.written == ["breather.toml"] + Self.plans + ["secrets/alex-token", "secrets/alex-answers-token"])
+        let secret = Paths.join(paths.configDirectory, "secrets/alex-answers-token")
+        #expect(try String(contentsOfFile: secret, encoding: .utf8) == "tk_write\n")
+        #expect(mode(secret) == 0o600)
+        let configuration = ConfigLoader.load(paths)
+        #expect(configuration.diagnostics.isEmpty)
+        let alex = try #require(configuration.settings.channels["alex"]?.webhook)
+        #expect(alex.answersUrl == "https://ntfy.example.org/sam-and-alex-answers")
+        #expect(alex.answersTokenFile == secret)
+        let settings = try String(contentsOfFile: paths.settingsFile, encoding: .utf8)
+        #expect(!settings.contains("tk_write"))
+        #expect(
+            InitCommand.report(setup, outcome, directory: "/c").contains(
+                "secrets/alex-answers-token  the token inside the answer buttons, readable only by you"))
+    }
+
+    /// Where the server wants a token, the buttons' own token is asked too, without echo.
+    @Test func answersTokenIsAskedWhereTheServerWantsTokens() throws {
+        let person = ScriptedPerson(["https://ntfy.example.org/sam-and-alex-answers", "tk_write"])
+        let setup = try InitSetup.gather(
+            .init(
+                me: "Sam", partner: "Alex", reach: .webhook(.ntfy), url: "https://ntfy.example.org/sam-and-alex",
+                token: "tk_read", phone: InitSetup.Reach.none),
+            prompter: person.prompter)
+        #expect(person.secretQuestions == [InitSetup.answersTokenQuestion])
+        #expect(setup.answersToken == "tk_write")
+        #expect(setup.answersTokenFile == "secrets/alex-answers-token")
+    }
+
+    /// Without an answers topic or a user id, the line waits as a comment, and the plans
+    /// still carry the answers the two agreed, ready for when it is filled in.
+    @Test func withoutAnAnswersTopicTheLineWaitsAsAComment() throws {
+        for (reach, url, line) in [
+            (
+                Webhook.Preset.ntfy, "https://ntfy.sh/sam-and-alex-4821",
+                "# answers_url = \"https://ntfy.sh/sam-and-alex-4821-answers\""
+            ),
+            (
+                .matrix, "https://matrix.example.org/_matrix/client/v3/rooms/!r:example.org",
+                "# partner_user_id = \"@alex:example.org\""
+            ),
+        ] {
+            let setup = try InitSetup.gather(
+                .init(me: "Sam", partner: "Alex", reach: .webhook(reach), url: url, token: "t"), prompter: nil)
+            let paths = scratchPaths()
+            _ = try setup.install(paths)
+            let settings = try String(contentsOfFile: paths.settingsFile, encoding: .utf8)
+            #expect(settings.contains("\n" + line + "\n"), "\(settings)")
+            let configuration = ConfigLoader.load(paths)
+            #expect(configuration.diagnostics.isEmpty)
+            #expect(configuration.settings.channels["alex"]?.webhook?.answersUrl == nil)
+            #expect(configuration.settings.channels["alex"]?.webhook?.partnerUserId == nil)
+            #expect(configuration.plans["cool-down"]?.agreedAnswers.isEmpty == false)
+        }
+    }
+
+    @Test(arguments: [
+        (
+            InitSetup.Answers(
+                me: "Sam", partner: "Alex", reach: .webhook(.json), url: "https://hooks.example.org/x",
+                answersURL: "https://hooks.example.org/y"),
+            "--answers-url works only with --channel ntfy; on Matrix, --partner-user-id lets your partner's replies reach you."
+        ),
+        (
+            InitSetup.Answers(
+                me: "Sam", partner: "Alex", reach: .webhook(.ntfy), url: "https://ntfy.sh/x",
+                partnerUserID: "@alex:example.org"),
+            "--partner-user-id works only with --channel matrix; on ntfy, --answers-url lets your partner answer."
+        ),
+        (
+            InitSetup.Answers(
+                me: "Sam", partner: "Alex", reach: .webhook(.ntfy), url: "https://ntfy.sh/x",
+                answersURL: "https://ntfy.sh/x"),
+            "The --answers-url value cannot be used: that is the topic Alex already subscribes to; answers need a second one, like https://ntfy.sh/x-answers."
+        ),
+        (
+            InitSetup.Answers(
+                me: "Sam", partner: "Alex", reach: .webhook(.ntfy), url: "https://ntfy.sh/x", answersToken: "t"),
+            "--answers-token goes with --answers-url, the topic your partner's answer buttons publish to."
+        ),
+        (
+            InitSetup.Answers(
+                me: "Sam", partner: "Alex", reach: .webhook(.matrix),
+                url: "https://matrix.example.org/_matrix/client/v3/rooms/!r:example.org", token: "t",
+                partnerUserID: "alex"),
+            "The --partner-user-id value cannot be used: a Matrix user id looks like @alex:example.org."
+        ),
+    ])
+    func answerFlagsThatCannotBeUsedAreRefusedInOneSentence(given: InitSetup.Answers, message: String) {
+        let error = #expect(throws: InitFailure.self) { try InitSetup.gather(given, prompter: nil) }
+        #expect(error?.message == message)
+    }
+
+    @Test func answerChecks() {
+        let url = "https://ntfy.sh/sam-and-alex"
+        #expect(InitSetup.answersExampleURL("https://ntfy.sh/sam-and-alex/") == "https://ntfy.sh/sam-and-alex-answers")
+        #expect(
+            InitSetup.checkAnswersURL("https://ntfy.sh/sam-and-alex-answers", channelURL: url, partner: "Alex") == nil)
+        #expect(InitSetup.checkAnswersURL("https://ntfy.sh/", channelURL: url, partner: "Alex") != nil)
+        #expect(InitSetup.checkAnswersURL("https://ntfy.sh", channelURL: url, partner: "Alex") != nil)
+        #expect(InitSetup.checkAnswersURL("ntfy.sh/answers", channelURL: url, partner: "Alex") != nil)
+        let example = "@alex:example.org"
+        #expect(InitSetup.checkMatrixUser("@alex:example.org", example: example) == nil)
+        #expect(InitSetup.checkMatrixUser("@alex:matrix.example.org:8448", example: example) == nil)
+        for bad in ["alex", "@alex", "@:example.org", "@alex:", "@al ex:example.org", "alex:example.org"] {
+            #expect(InitSetup.checkMatrixUser(bad, example: example) != nil, "\(bad)")
+        }
     }
 
     @Test func endOfInputStopsWithoutWriting() {

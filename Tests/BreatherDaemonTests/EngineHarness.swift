@@ -20,7 +20,7 @@ final class EngineHarness: @unchecked Sendable {
 
     static let t0 = Date(timeIntervalSince1970: 1_795_269_600)
 
-    init(plan: Plan) throws {
+    init(plan: Plan, alex: Webhook = Webhook(url: "https://hooks.example.org/alex")) throws {
         var template = Array((NSTemporaryDirectory() + "breather-engine-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
         folder = String(cString: made)
@@ -31,7 +31,7 @@ final class EngineHarness: @unchecked Sendable {
         let settings = Settings(
             me: "Sam", partner: "Alex", defaultPlan: plan.name,
             channels: [
-                "alex": Channel(name: "alex", kind: .webhook, webhook: Webhook(url: "https://hooks.example.org/alex")),
+                "alex": Channel(name: "alex", kind: .webhook, webhook: alex),
                 "desktop": Channel(name: "desktop", kind: .desktop),
             ]
         )
@@ -153,6 +153,20 @@ final class RecordingTransport: DeliveryTransport, @unchecked Sendable {
 
     func close(_ shown: ShownNotification) {
         lock.withLock { _closed.append(shown) }
+    }
+
+    struct Read {
+        var reading: AnswerReading
+        var completion: @Sendable (AnswerReadOutcome) -> Void
+    }
+    private var _reads: [Read] = []
+    /// Reads of answers started, in order; each answers only when a test calls its completion.
+    var reads: [Read] { lock.withLock { _reads } }
+
+    func readAnswers(
+        _ reading: AnswerReading, through channel: Channel, completion: @escaping @Sendable (AnswerReadOutcome) -> Void
+    ) {
+        lock.withLock { _reads.append(Read(reading: reading, completion: completion)) }
     }
 }
 

@@ -36,7 +36,10 @@ public enum AnswerPollRequest {
         let url = split.origin + split.parentPath + topic + "/json?poll=1&since=" + position.query
         var headers: [(name: String, value: String)] = [("User-Agent", "breather/\(BreatherVersion.current)")]
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
-        return HTTPRequest(method: "GET", url: url, headers: headers, body: [], timeout: timeout, keepsBody: true)
+        var request = HTTPRequest(
+            method: "GET", url: url, headers: headers, body: [], timeout: timeout, keepsBody: true)
+        request.bodyLimit = HTTPRequest.answersBodyLimit
+        return request
     }
 
     /// How long the Matrix server may hold a `/sync` open when nothing happens.
@@ -75,8 +78,10 @@ public enum AnswerPollRequest {
             ("User-Agent", "breather/\(BreatherVersion.current)"), ("Authorization", "Bearer \(token)"),
         ]
         // The server holds the request up to the long poll; the exchange may take that and `timeout`.
-        return HTTPRequest(
+        var request = HTTPRequest(
             method: "GET", url: url, headers: headers, body: [], timeout: timeout + (since == nil ? 0 : matrixLongPoll),
             keepsBody: true)
+        request.bodyLimit = HTTPRequest.answersBodyLimit
+        return request
     }
 }

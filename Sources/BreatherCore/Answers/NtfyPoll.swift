@@ -27,6 +27,12 @@ public enum NtfyPoll {
         public var lastId: String?
         /// Lines that were not ntfy's JSON objects (counted, never logged: they could hold words).
         public var unreadableLines: Int
+
+        public init(messages: [NtfyMessage], lastId: String?, unreadableLines: Int) {
+            self.messages = messages
+            self.lastId = lastId
+            self.unreadableLines = unreadableLines
+        }
     }
 
     /// Splits a poll's body into its messages, in the order the server sent them.

@@ -29,6 +29,14 @@ public struct Break: Hashable, Sendable, Codable {
     /// that made the notification).
     public var notificationText: String?
     public var notificationUrgent: Bool?
+    /// The secret every answer button of this break carries (nil: the plan offers no
+    /// buttons). Never logged or shown.
+    public var answersKey: String?
+    /// Matrix: Breather's messages of this break, by event id, with when the server took
+    /// them: a reply to or reaction on one of them answers this break.
+    public var messageEvents: [String: Date]?
+    /// The partner's answers, oldest first (nil: none yet).
+    public var answers: [PartnerAnswer]?
 
     /// The notification on screen for this break, when its server is known.
     public var shownNotification: ShownNotification? {

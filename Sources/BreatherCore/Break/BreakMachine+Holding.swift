@@ -414,6 +414,11 @@ extension BreakMachine {
         ]
         if var record = entry.endedRecord {
             record.notTakenBack = (record.notTakenBack ?? []) + [entry.dueAt]
+            // The partner's answers in the hour after the end amend the same record.
+            if let window = state.answerWindows?.firstIndex(where: { $0.break.id == entry.breakId }) {
+                record.answers = state.answerWindows![window].record.answers
+                state.answerWindows![window].record.notTakenBack = record.notTakenBack
+            }
             for index in state.heldMessages.indices where state.heldMessages[index].breakId == entry.breakId {
                 state.heldMessages[index].endedRecord = record
             }

@@ -43,12 +43,21 @@ extension BreakMachine {
             if let brk = state.activeBreak, brk.id == delivery.breakId {
                 if let current = brk.shownNotification, current != shown { close = current }
                 notificationShown(shown, text: delivery.message, urgent: delivery.isUrgent, breakId: brk.id)
-            } else if delivery.breakId != nil {
+            } else if delivery.breakId != nil, delivery.event != .answer {
                 close = shown
             }
         }
         let transition = Transition(
             finished(deliveryId: deliveryId, result: result, now: now, jitter: jitter), closeNotification: close)
+        hold(transition)
+        return transition
+    }
+
+    /// What one read of a channel for answers brought back.
+    public mutating func answersRead(_ read: AnswersRead, now: Date) -> Transition {
+        // The relays go out at once, like anything due.
+        let effects = readAnswers(read, now: now.wholeMilliseconds)
+        let transition = Transition(effects + tick(now: now))
         hold(transition)
         return transition
     }

@@ -19,6 +19,8 @@ public struct BreakMachine: Sendable {
     /// Channels whose service was found unable to hold messages since the daemon started:
     /// their messages are sent from here, and the warning is said once.
     public internal(set) var notHolding: Set<String> = []
+    /// Makes the secret a break's answer buttons carry (a seam, so tests can fix it).
+    public var newAnswersKey: @Sendable () -> String = AnswerButton.newKey
 
     public init(state: BreatherState, settings: Settings, values: MessageValues = MessageValues()) {
         self.state = state
@@ -40,10 +42,11 @@ public struct BreakMachine: Sendable {
         }
         let now = rawNow.wholeMilliseconds
         let length = duration ?? plan.duration
-        let brk = Break(
+        var brk = Break(
             id: breakId, plan: plan, me: settings.me, partner: settings.partner,
             startedAt: now, checkinAt: now.addingTimeInterval(Double(length.seconds)), note: note
         )
+        if !plan.agreedAnswers.isEmpty { brk.answersKey = newAnswersKey() }
         state.activeBreak = brk
         var effects: [Effect] = [
             .log(
@@ -164,6 +167,7 @@ public struct BreakMachine: Sendable {
             state.activeBreak = brk
         }
         effects += sweepOutbox(now: now)
+        closeAnswerWindows(now: now)
         // A message that could not be taken back is shown for an hour after its time.
         state.heldMessages.removeAll { $0.phase == .notCancelled && now.timeIntervalSince($0.dueAt) > 3600 }
         return effects
@@ -176,6 +180,9 @@ public struct BreakMachine: Sendable {
             for reminder in brk.reminders where reminder.status == .pending {
                 candidates.append(brk.dueDate(ofReminder: reminder.index).addingTimeInterval(-lead))
             }
+        }
+        for window in state.answerWindows ?? [] {
+            candidates.append(window.closesAt)
         }
         for delivery in state.outbox where !inFlight.contains(delivery.id) {
             candidates.append(delivery.nextAttemptAt)
@@ -421,6 +428,8 @@ public struct BreakMachine: Sendable {
         )
         let notTakenBack = state.heldMessages.filter { $0.breakId == brk.id && $0.phase == .notCancelled }
         if !notTakenBack.isEmpty { record.notTakenBack = notTakenBack.map(\.dueAt) }
+        record.answers = brk.answers?.map(AnswerEntry.init)
+        openAnswerWindow(for: brk, endedAt: now, record: record)
         // What the services hold of it is taken back; one that cannot be in time amends this record.
         effects += takeBack(breakId: brk.id, now: now, ended: record)
         state.activeBreak = nil
@@ -444,7 +453,7 @@ public struct BreakMachine: Sendable {
     mutating func enqueue(
         _ message: Plan.Message, event: Event, for brk: Break, tag: String,
         due: Date? = nil, offset: Int? = nil, reminderIndex: Int? = nil, round: Int? = nil, lateSince: Date? = nil,
-        now: Date
+        answer: String? = nil, now: Date
     ) {
         let dueAt = due ?? now
         // Rendered as of the moment it goes out: its due time, or now if that has passed.
@@ -454,6 +463,7 @@ public struct BreakMachine: Sendable {
             fixed[.late] = values.lateness(now.timeIntervalSince(lateSince))
             fixed[.minutesLeft] = values.minutesLeft(until: brk.checkinAt, now: now)
         }
+        if let answer { fixed[.answer] = answer }
         let fixedByName = Dictionary(uniqueKeysWithValues: fixed.map { ($0.key.rawValue, $0.value) })
         for channel in message.to {
             let window = settings.channels[channel]?.retryWindow ?? Channel.defaultRetryWindow
@@ -466,6 +476,10 @@ public struct BreakMachine: Sendable {
             delivery.reminderRound = round
             delivery.template = message.template
             delivery.fixedValues = fixedByName
+            if let answers = message.answers, !answers.isEmpty, let key = brk.answersKey {
+                delivery.answers = answers
+                delivery.answersKey = key
+            }
             delivery.render(now: sendAt, with: values)
             state.outbox.append(delivery)
         }

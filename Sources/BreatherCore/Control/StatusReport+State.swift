@@ -33,7 +33,8 @@ extension StatusReport {
             active: true,
             break: BreakStatus(
                 id: brk.id, plan: brk.plan.name, startedAt: brk.startedAt, checkinAt: brk.checkinAt,
-                extensions: brk.extensions, pending: pending, partner: brk.partner, note: brk.note
+                extensions: brk.extensions, pending: pending, partner: brk.partner, note: brk.note,
+                answers: brk.answers.map { $0.map(AnswerEntry.init) }
             ),
             retrying: retrying, notTakenBack: notTakenBack.isEmpty ? nil : notTakenBack
         )

@@ -40,11 +40,14 @@ public struct StatusReport: Hashable, Sendable, Codable {
         public var pending: [PendingReminder]
         public var partner: String
         public var note: String?
+        /// The partner's answers so far, oldest first (nil: none).
+        public var answers: [AnswerEntry]?
 
         public init(
             id: String, plan: String, startedAt: Date, checkinAt: Date, extensions: Int, pending: [PendingReminder],
-            partner: String, note: String?
+            partner: String, note: String?, answers: [AnswerEntry]? = nil
         ) {
+            self.answers = answers
             self.id = id
             self.plan = plan
             self.startedAt = startedAt

@@ -12,6 +12,11 @@ public struct BreatherState: Hashable, Sendable, Codable {
     /// Messages that services hold, or are being handed, for their due time (nil: none; a
     /// state saved before holding existed has no such key).
     public var held: [HeldMessage]?
+    /// Breaks that ended less than an hour ago, for answers that come late (nil: none).
+    public var answerWindows: [AnswerWindow]?
+    /// Where reading answers goes on, by channel (ntfy: the last message id; Matrix:
+    /// `next_batch`), saved with the answers read up to it (nil: none).
+    public var answerCursors: [String: String]?
 
     /// The held messages, as a list.
     public var heldMessages: [HeldMessage] {

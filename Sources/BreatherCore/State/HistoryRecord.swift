@@ -24,6 +24,9 @@ public struct HistoryRecord: Hashable, Sendable, Codable {
     /// their time, so the partner may have received them after the break ended (nil: none).
     /// Found after the break ended, they come as a later record of the same break.
     public var notTakenBack: [Date]?
+    /// The partner's answers to this break, oldest first (nil: none). One within the hour
+    /// after the end comes as a later record of the same break.
+    public var answers: [AnswerEntry]?
 
     public init(
         breakId: String, plan: String, startedAt: Date, promisedAt: Date, checkinAt: Date, endedAt: Date,

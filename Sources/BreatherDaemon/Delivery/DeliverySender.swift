@@ -9,9 +9,14 @@ import Synchronization
 /// The channel's settings and secrets are read at each send: a fixed URL or token takes
 /// effect on the next retry. No URL or secret ever appears in a result's sentence.
 final class DeliverySender: DeliveryTransport {
-    private let transport: CurlTransport
+    /// Runs many transfers at once, each to its own timeout: a Matrix long poll held open by
+    /// the server holds up no reminder.
+    let transport: CurlTransport
     let desktop: DesktopChannel
-    private let paths: Paths
+    let paths: Paths
+    /// The account each Matrix token belongs to, asked once (`/account/whoami`), for reading
+    /// answers: the account's own events are Breather's messages.
+    let matrixAccounts = Mutex<[String: String]>([:])
     /// Matrix servers (by origin) that listed delayed events since the daemon started: asked
     /// once, not before every hand-off.
     private let matrixServersThatHold = Mutex<Set<String>>([])
@@ -62,7 +67,7 @@ final class DeliverySender: DeliveryTransport {
     }
 
     /// The channel's URL and token, read at each send; nil and a sentence when a file fails.
-    private func secrets(of webhook: Webhook) -> Result<(url: String, token: String?), SecretFile.Error> {
+    func secrets(of webhook: Webhook) -> Result<(url: String, token: String?), SecretFile.Error> {
         do throws(SecretFile.Error) {
             let url = try webhook.urlFile.map { file throws(SecretFile.Error) in
                 try SecretFile.read(paths.resolveInConfig(file))
@@ -89,10 +94,17 @@ final class DeliverySender: DeliveryTransport {
         if let step = delivery.hold {
             return sendHoldStep(step, delivery, webhook: webhook, url: url, token: token, completion: completion)
         }
+        let topic: AnswerTopic?
+        do throws(SecretFile.Error) {
+            topic = try answerTopic(of: webhook, for: delivery)
+        } catch {
+            return completion(.failed(reason: error.description, retryable: true, retryAfter: nil))
+        }
         let request: HTTPRequest
         do {
             request = try PresetRequest.build(
-                delivery, preset: webhook.preset, url: url, token: token, timeout: webhook.timeout, sentAt: Date())
+                delivery, preset: webhook.preset, url: url, token: token, timeout: webhook.timeout, sentAt: Date(),
+                answerTopic: topic)
         } catch {
             return completion(.failed(reason: error.description, retryable: true, retryAfter: nil))
         }

@@ -22,4 +22,9 @@ protocol DeliveryTransport: Sendable {
     /// What is wrong with `channel` beyond a message getting through (a Matrix token or room,
     /// a service that cannot hold messages), one sentence each; empty when nothing is.
     func checkChannel(_ channel: Channel, completion: @escaping @Sendable ([String]) -> Void)
+
+    /// Reads `channel` for answers from where `reading` says; the completion may come on any
+    /// thread, after up to a long poll's time.
+    func readAnswers(
+        _ reading: AnswerReading, through channel: Channel, completion: @escaping @Sendable (AnswerReadOutcome) -> Void)
 }

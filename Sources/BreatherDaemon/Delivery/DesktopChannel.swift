@@ -45,10 +45,16 @@ final class DesktopChannel: @unchecked Sendable {
         _ delivery: Delivery, replacing: ShownNotification?,
         completion: @escaping @Sendable (AttemptResult, ShownNotification?) -> Void
     ) {
-        let offersButtons = delivery.breakId != nil && [.announce, .reminder, .extend].contains(delivery.event)
+        // A partner's answer during the break takes the place of the break's notification, and
+        // keeps its buttons; one after the break is a notification of its own, without them.
+        let answersRunningBreak = delivery.event == .answer && replacing != nil
+        let offersButtons =
+            delivery.breakId != nil
+            && ([.announce, .reminder, .extend].contains(delivery.event) || answersRunningBreak)
         // The check-in, anything late, and anything after the check-in (the one on the break
         // is late by then) stay on screen until acted on.
-        let urgent = delivery.isUrgent || (delivery.offsetSeconds ?? 0) > 0
+        let pastCheckin = delivery.checkinAt.map { $0 <= Date() } ?? false
+        let urgent = delivery.isUrgent || (delivery.offsetSeconds ?? 0) > 0 || (answersRunningBreak && pastCheckin)
         show(delivery.message, urgent: urgent, buttons: offersButtons, replacing: replacing, completion: completion)
     }
 

@@ -27,6 +27,7 @@ final class Engine: @unchecked Sendable {
     var settleQueued = false
     /// Set while the machine waits to sleep: called once nothing is on its way.
     var sleepRelease: (@Sendable () -> Void)?
+    var answerReader: AnswerReader?
 
     init(
         paths: Paths, configuration: Configuration, state: BreatherState, clock: any WallClock,
@@ -43,6 +44,9 @@ final class Engine: @unchecked Sendable {
         self.onStatus = onStatus
         self.makeTimer = makeTimer
         self.machine = BreakMachine(state: state, settings: configuration.settings)
+        self.answerReader = AnswerReader(
+            queue: queue, transport: transport, logger: logger, run: { [weak self] in self?.run($0) },
+            deliver: { [weak self] in self?.answersRead($0) })
     }
 
     /// Runs `body` on the queue as one piece of the engine's work, seen by the watchdog.
@@ -132,6 +136,7 @@ final class Engine: @unchecked Sendable {
         if let shown = transition.closeNotification { transport.close(shown) }
         writeHeldRecords(afterRestart: false)
         timer?.arm(at: machine.nextWake())
+        refreshAnswerReading()
         onStatus(ReplyWording.statusSentence(for: machine.state, values: machine.values))
     }
 

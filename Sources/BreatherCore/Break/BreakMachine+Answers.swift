@@ -1,0 +1,176 @@
+import Foundation
+
+/// The partner's answers: which channels to read and from where, what a read brings back,
+/// and the relay of each answer to the one on the break. Reading is the daemon's; every
+/// decision about what was read is made here, from the state.
+extension BreakMachine {
+    /// The channels `brk`'s answers come back on: those its plan's messages go to that have
+    /// an answers topic (ntfy) or name the partner (Matrix), in the order the plan names them.
+    public func answerChannels(of brk: Break) -> [String] {
+        let plan = brk.plan
+        let named =
+            [plan.announce, plan.extend, plan.back, plan.cancel].compactMap { $0?.to } + plan.reminders.map(\.to)
+        var channels: [String] = []
+        for name in named.joined() where !channels.contains(name) {
+            guard let webhook = settings.channels[name]?.webhook else { continue }
+            let reads =
+                (webhook.preset == .ntfy && webhook.answersUrl != nil)
+                || (webhook.preset == .matrix && webhook.partnerUserId != nil)
+            if reads { channels.append(name) }
+        }
+        return channels
+    }
+
+    /// What to read at `now`, one per channel: nothing at all when no break runs and none
+    /// ended within the hour.
+    public func answerReadings(now: Date) -> [AnswerReading] {
+        var wanted: [String: (since: Date, breakRuns: Bool)] = [:]
+        for (brk, endedAt) in answerableBreaks(now: now) {
+            for channel in answerChannels(of: brk) {
+                let earlier = wanted[channel]
+                wanted[channel] = (
+                    min(earlier?.since ?? brk.startedAt, brk.startedAt), (earlier?.breakRuns ?? false) || endedAt == nil
+                )
+            }
+        }
+        return wanted.keys.sorted().compactMap { channel in
+            guard let preset = settings.channels[channel]?.webhook?.preset, let want = wanted[channel] else {
+                return nil
+            }
+            return AnswerReading(
+                channel: channel, preset: preset, cursor: state.answerCursors?[channel], since: want.since,
+                breakRuns: want.breakRuns)
+        }
+    }
+
+    /// The running break and those that ended less than an hour before `now`, with their ends.
+    func answerableBreaks(now: Date) -> [(brk: Break, endedAt: Date?)] {
+        let ended = (state.answerWindows ?? []).filter { now < $0.closesAt }.map { ($0.break, Optional($0.endedAt)) }
+        return ended + (state.activeBreak.map { [($0, nil)] } ?? [])
+    }
+
+    /// Matches what one read of a channel brought back: answers are kept, relayed and
+    /// logged (without their words); the read position is saved with them, in one change.
+    mutating func readAnswers(_ read: AnswersRead, now: Date) -> [Effect] {
+        let channel = read.channel
+        // A read that comes back after its breaks' hour has nothing left to answer.
+        guard answerReadings(now: now).contains(where: { $0.channel == channel }) else { return [] }
+        var effects: [Effect] = []
+        switch read {
+        case .ntfy(_, let poll):
+            for message in poll.messages {
+                let match = AnswerMatching.ntfy(message, channel: channel, breaks: matchable(now: now))
+                effects += keep(match, channel: channel, now: now)
+            }
+            if let last = poll.lastId {
+                state.answerCursors = (state.answerCursors ?? [:]).merging([channel: last]) { $1 }
+            }
+        case .matrix(_, let sync, let ownUserId):
+            guard let partner = settings.channels[channel]?.webhook?.partnerUserId else { return [] }
+            for event in sync.events {
+                if event.sender == ownUserId {
+                    noteOwnMessage(event, now: now)
+                    continue
+                }
+                let match = AnswerMatching.matrix(
+                    event, channel: channel, partner: partner, breaks: matchable(now: now))
+                effects += keep(match, channel: channel, now: now)
+            }
+            state.answerCursors = (state.answerCursors ?? [:]).merging([channel: sync.nextBatch]) { $1 }
+        }
+        return effects
+    }
+
+    /// Breaks that ended more than an hour ago are forgotten, and so is where reading stood
+    /// on channels no break needs any more: the next break reads from its own start.
+    mutating func closeAnswerWindows(now: Date) {
+        if let windows = state.answerWindows {
+            let open = windows.filter { now < $0.closesAt }
+            state.answerWindows = open.isEmpty ? nil : open
+        }
+        if let cursors = state.answerCursors {
+            let read = Set(answerReadings(now: now).map(\.channel))
+            let kept = cursors.filter { read.contains($0.key) }
+            state.answerCursors = kept.isEmpty ? nil : kept
+        }
+    }
+
+    /// Keeps a break that ends for the answers of the hour after, if any channel brings them.
+    mutating func openAnswerWindow(for brk: Break, endedAt: Date, record: HistoryRecord) {
+        guard !answerChannels(of: brk).isEmpty else { return }
+        state.answerWindows = (state.answerWindows ?? []) + [AnswerWindow(break: brk, endedAt: endedAt, record: record)]
+    }
+
+    private func matchable(now: Date) -> [AnswerableBreak] {
+        answerableBreaks(now: now).map { brk, endedAt in
+            AnswerableBreak(
+                breakId: brk.id, key: brk.answersKey, agreedAnswers: brk.plan.agreedAnswers, startedAt: brk.startedAt,
+                endedAt: endedAt, messageEvents: brk.messageEvents ?? [:], answered: Set((brk.answers ?? []).map(\.id)))
+        }
+    }
+
+    /// One of Breather's own messages in the room: it belongs to the latest break that had
+    /// begun when the server took it, and a reply to it answers that break.
+    private mutating func noteOwnMessage(_ event: MatrixEvent, now: Date) {
+        guard event.type == "m.room.message", !event.isState else { return }
+        let owner = answerableBreaks(now: now)
+            .filter { $0.brk.startedAt.addingTimeInterval(-AnswerableBreak.clockSkew) <= event.at }
+            .max { $0.brk.startedAt < $1.brk.startedAt }
+        guard let owner else { return }
+        update(breakId: owner.brk.id) { brk in
+            var events = brk.messageEvents ?? [:]
+            events[event.eventId] = event.at
+            brk.messageEvents = events
+        }
+    }
+
+    private mutating func keep(_ match: AnswerMatch, channel: String, now: Date) -> [Effect] {
+        switch match {
+        case .ignored(let reason):
+            guard reason.isWorthLogging else { return [] }
+            // Never the words nor the sender: only why it was not taken.
+            return [
+                .log(
+                    LogEntry(
+                        .notice, "Something read on \(channel) was not taken as the partner's answer: \(reason)",
+                        fields: ["event": "answer_ignored", "channel": channel, "answer_reason": reason.rawValue]))
+            ]
+        case .answer(let answer):
+            var relayed: Break?
+            var amended: HistoryRecord?
+            update(breakId: answer.breakId) { brk in
+                brk.answers = (brk.answers ?? []) + [answer]
+                relayed = brk
+            }
+            if let position = state.answerWindows?.firstIndex(where: { $0.break.id == answer.breakId }) {
+                state.answerWindows![position].record.answers = relayed?.answers?.map(AnswerEntry.init)
+                amended = state.answerWindows![position].record
+            }
+            guard let brk = relayed else { return [] }
+            let relay = brk.plan.answerRelay ?? .standard
+            let channels = relay.channels(in: settings).filter { settings.channels[$0] != nil }
+            enqueue(
+                Plan.Message(to: channels, template: relay.template), event: .answer, for: brk,
+                tag: "answer\(brk.answers?.count ?? 0)", answer: answer.text, now: now)
+            var effects: [Effect] = [
+                .log(
+                    LogEntry(
+                        .notice,
+                        "\(brk.partner) answered on \(channel); relayed to \(channels.joined(separator: ", ")).",
+                        fields: LogEntry.fields(of: brk).merging(["event": "answer", "channel": channel]) { $1 }))
+            ]
+            if let amended { effects.append(.recordHistory(amended)) }
+            return effects
+        }
+    }
+
+    /// Changes the running break, or the ended one within its hour, whose id is `breakId`.
+    private mutating func update(breakId: String, _ change: (inout Break) -> Void) {
+        if var brk = state.activeBreak, brk.id == breakId {
+            change(&brk)
+            state.activeBreak = brk
+        } else if let position = state.answerWindows?.firstIndex(where: { $0.break.id == breakId }) {
+            change(&state.answerWindows![position].break)
+        }
+    }
+}
