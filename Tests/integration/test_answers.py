@@ -156,7 +156,11 @@ def wait_relayed(ntfy: NtfyStandIn, text: str, timeout: float = ANSWER_WITHIN) -
 
 
 def assert_relayed_once(ntfy: NtfyStandIn, expected: list[str]) -> None:
+    """Each of `expected` is on the relay topic once, as a delivery of event `answer`, and
+    nothing else is."""
     got = relayed(ntfy)
+    for message in ntfy.delivered(RELAY_TOPIC):
+        assert message.get("tags") == ["answer"], f"a relay is not tagged with its event, answer: {message}"
     for text in expected:
         assert got.count(text) == 1, f"{text!r} was relayed {got.count(text)} times, not once: {got}"
     assert len(got) == len(expected), f"the relay topic has {got}, not just {expected}"
