@@ -469,21 +469,48 @@ def test_matrix_answer_sent_while_breatherd_is_stopped_is_relayed_once_it_is_bac
     assert texts(wait_history_answers(cli, break_id, 3)) == ["👍", words, "Bye for now."]
 
 
+@pytest.mark.budget(90)
+def test_matrix_answer_in_the_hour_after_back_joins_that_breaks_history(cli, daemon, synapse, ntfy, matrix_break):
+    room = matrix_break
+    break_id = start_break(cli)
+    announce = synapse.wait_announce(room)
+    cli.ok("back")
+    synapse.hs.wait_for_text(synapse.alex, room, BACK, timeout=10)
+    assert "answers" not in history_record(cli, break_id), "a break without answers has an answers key in history"
+
+    words = "Welcome back. I'm glad you came."
+    synapse.reply(synapse.alex, room, announce, words)
+    assert texts(wait_history_answers(cli, break_id, 1)) == [words]
+    wait_relayed(ntfy, relay_text(words))
+    assert cli.status()["active"] is False
+    assert_relayed_once(ntfy, [relay_text(words)])
+    history_record(cli, break_id)  # still one record of the break: the answer joined it
+
+
 # =======================================================================================
 # ntfy: answer buttons on the stand-in
 
 
+ANSWERS_TOKEN = "tk_answers_topic_only"
+
+
 @pytest.fixture
-def ntfy_break(xdg, daemon, ntfy):
+def ntfy_break(request, xdg, daemon, ntfy) -> Optional[str]:
     """breather.toml with an ntfy channel `alex` whose answers come back on a second topic, and
-    the relay channel (a custom `[answers] message`); breatherd started."""
-    write_config(xdg, {
-        "alex": {"type": "webhook", "preset": "ntfy", "url": ntfy.topic_url(PARTNER_TOPIC),
-                 "answers_url": ntfy.topic_url(ANSWERS_TOPIC), "timeout": "5s"},
-        "relay": relay_channel(ntfy),
-    })
+    the relay channel (a custom `[answers] message`); breatherd started. With the parameter
+    "protected" the answers topic takes only ANSWERS_TOKEN, which the channel reads with
+    (`token_file`) and the buttons carry (`answers_token_file`); returns that token, or None."""
+    protected = getattr(request, "param", "open") == "protected"
+    alex = {"type": "webhook", "preset": "ntfy", "url": ntfy.topic_url(PARTNER_TOPIC),
+            "answers_url": ntfy.topic_url(ANSWERS_TOPIC), "timeout": "5s"}
+    if protected:
+        ntfy.tokens[ANSWERS_TOPIC] = ANSWERS_TOKEN
+        alex["token_file"] = secret_file(xdg, "alex-token", ANSWERS_TOKEN)
+        alex["answers_token_file"] = secret_file(xdg, "alex-answers-token", ANSWERS_TOKEN)
+    write_config(xdg, {"alex": alex, "relay": relay_channel(ntfy)})
     write_plan(xdg, PLAN, answers_plan(["alex"], relay_message=NTFY_RELAY))
     daemon.start()
+    return ANSWERS_TOKEN if protected else None
 
 
 NTFY_RELAY = "{partner} pressed: {answer}"
@@ -495,9 +522,9 @@ def announcement(ntfy: NtfyStandIn) -> dict:
     return message
 
 
-def buttons(message: dict, break_id: str, answers_url: str) -> dict[str, dict]:
-    """The announcement's answer buttons by label, each checked against the contract; the
-    JSON each publishes by label."""
+def buttons(message: dict, break_id: str, answers_url: str, token: Optional[str] = None) -> dict[str, dict]:
+    """The announcement's answer buttons, each checked against the contract (carrying `token`
+    as a bearer token, or no headers without one); the JSON each publishes, by label."""
     actions = message.get("actions") or []
     assert [a.get("label") for a in actions] == AGREED, f"the announcement's buttons are not the agreed answers: {actions}"
     bodies = {}
@@ -505,6 +532,8 @@ def buttons(message: dict, break_id: str, answers_url: str) -> dict[str, dict]:
         assert action.get("action") == "http", action
         assert action.get("url") == answers_url, f"a button publishes to {action.get('url')}, not {answers_url}"
         assert (action.get("method") or "POST") == "POST", action
+        expected_headers = {"Authorization": f"Bearer {token}"} if token else None
+        assert action.get("headers") == expected_headers, f"a button carries headers {action.get('headers')}"
         body = json.loads(action["body"])
         assert set(body) == {"breather", "break_id", "key", "answer"}, body
         assert body["breather"] == 1 and body["break_id"] == break_id and body["answer"] == action["label"], body
@@ -526,10 +555,12 @@ def answer_polls(ntfy: NtfyStandIn) -> list:
 
 
 @pytest.mark.budget(90)
+@pytest.mark.parametrize("ntfy_break", ["open", "protected"], indirect=True)
 def test_ntfy_button_press_is_an_answer(cli, daemon, ntfy, ntfy_break):
+    token = ntfy_break
     break_id = start_break(cli)
     message = announcement(ntfy)
-    bodies = buttons(message, break_id, ntfy.topic_url(ANSWERS_TOPIC))
+    bodies = buttons(message, break_id, ntfy.topic_url(ANSWERS_TOPIC), token)
     key = next(iter(bodies.values()))["key"]
 
     pressed = AGREED[1]
@@ -551,7 +582,7 @@ def test_ntfy_button_press_is_an_answer(cli, daemon, ntfy, ntfy_break):
     assert texts(wait_history_answers(cli, break_id, 1)) == [pressed]
     assert_relayed_once(ntfy, [relay_text(pressed, NTFY_RELAY)])
     assert_answer_lines_hold_no_words(daemon, break_id, [pressed], count=1)
-    assert_nowhere([key], cli, daemon)  # the break's key is a secret
+    assert_nowhere([key, *([token] if token else [])], cli, daemon)  # secrets, both
 
 
 @pytest.mark.budget(90)
