@@ -158,6 +158,24 @@ import Testing
         #expect(!ignored[0].message.contains("Whatever") && !ignored[0].message.contains("mallory"))
     }
 
+    @Test func aQuietLongPollMovesTheReadPositionWithoutAChangeToSave() throws {
+        var machine = Self.machine()
+        try Self.started(&machine)
+        _ = machine.answersRead(Self.sync([Self.own("$announce", at: 1)], next: "s1"), now: F.at(2))
+        let saved = machine.state
+        _ = machine.answersRead(Self.sync([], next: "s2"), now: F.at(32))
+        #expect(machine.state == saved)
+        #expect(machine.answerReadings(now: F.at(33)).first { $0.channel == "alex-matrix" }?.cursor == "s2")
+        // After a restart the saved position is read again: nothing is skipped.
+        let restarted = BreakMachine(state: saved, settings: machine.settings, values: F.utc)
+        #expect(restarted.answerReadings(now: F.at(50)).first { $0.channel == "alex-matrix" }?.cursor == "s1")
+        // A read that brings something saves its position with it.
+        let reply = Self.reply("Thank you", to: "$announce", id: "$r", at: 40)
+        _ = machine.answersRead(Self.sync([reply], next: "s3"), now: F.at(41))
+        #expect(machine.state.answerCursors?["alex-matrix"] == "s3")
+        #expect(machine.answerReadings(now: F.at(42)).first { $0.channel == "alex-matrix" }?.cursor == "s3")
+    }
+
     @Test func aReplyToAnEndedBreaksMessageBelongsToThatBreakNotTheRunningOne() throws {
         var machine = Self.machine()
         try Self.started(&machine, "b1")

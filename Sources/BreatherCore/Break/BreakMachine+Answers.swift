@@ -38,7 +38,8 @@ extension BreakMachine {
                 return nil
             }
             return AnswerReading(
-                channel: channel, preset: preset, cursor: state.answerCursors?[channel], since: want.since,
+                channel: channel, preset: preset, cursor: quietAnswerCursors[channel] ?? state.answerCursors?[channel],
+                since: want.since,
                 breakRuns: want.breakRuns)
         }
     }
@@ -76,7 +77,12 @@ extension BreakMachine {
                     event, channel: channel, partner: partner, breaks: matchable(now: now))
                 effects += keep(match, channel: channel, now: now)
             }
-            state.answerCursors = (state.answerCursors ?? [:]).merging([channel: sync.nextBatch]) { $1 }
+            if sync.events.isEmpty {
+                quietAnswerCursors[channel] = sync.nextBatch
+            } else {
+                quietAnswerCursors[channel] = nil
+                state.answerCursors = (state.answerCursors ?? [:]).merging([channel: sync.nextBatch]) { $1 }
+            }
         }
         return effects
     }
@@ -88,8 +94,9 @@ extension BreakMachine {
             let open = windows.filter { now < $0.closesAt }
             state.answerWindows = open.isEmpty ? nil : open
         }
+        let read = Set(answerReadings(now: now).map(\.channel))
+        quietAnswerCursors = quietAnswerCursors.filter { read.contains($0.key) }
         if let cursors = state.answerCursors {
-            let read = Set(answerReadings(now: now).map(\.channel))
             let kept = cursors.filter { read.contains($0.key) }
             state.answerCursors = kept.isEmpty ? nil : kept
         }

@@ -19,6 +19,10 @@ public struct BreakMachine: Sendable {
     /// Channels whose service was found unable to hold messages since the daemon started:
     /// their messages are sent from here, and the warning is said once.
     public internal(set) var notHolding: Set<String> = []
+    /// Read positions of reads that brought nothing: kept here, not saved, so that a quiet
+    /// room is not a write to disk every long poll. After a restart the saved position is
+    /// read again, which brings nothing twice (kept answers are known by their ids).
+    public internal(set) var quietAnswerCursors: [String: String] = [:]
     /// Makes the secret a break's answer buttons carry (a seam, so tests can fix it).
     public var newAnswersKey: @Sendable () -> String = AnswerButton.newKey
 
