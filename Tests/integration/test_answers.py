@@ -487,6 +487,34 @@ def test_matrix_answer_in_the_hour_after_back_joins_that_breaks_history(cli, dae
     history_record(cli, break_id)  # still one record of the break: the answer joined it
 
 
+@pytest.mark.budget(90)
+def test_matrix_reply_without_words_or_deleted_before_it_was_read_is_ignored(cli, daemon, synapse, ntfy,
+                                                                            matrix_break):
+    room = matrix_break
+    break_id = start_break(cli)
+    announce = synapse.wait_announce(room)
+
+    # A reply that only quotes the announcement (the fallback older clients put first).
+    synapse.reply(synapse.alex, room, announce, "", fallback=True)
+    wait_ignored(daemon, "empty")
+    # A reply deleted while breatherd was stopped: read afterwards, its words are gone.
+    assert daemon.stop() == 0
+    deleted = synapse.reply(synapse.alex, room, announce, "DELETED-WORDS: never mind")
+    synapse.hs.redact(synapse.alex, room, deleted["event_id"])
+    daemon.start()
+    wait_ignored(daemon, "redacted")
+
+    words = "Okay. I'll be here."
+    synapse.reply(synapse.alex, room, announce, words)
+    assert texts(wait_answers(cli, 1)) == [words]
+    wait_relayed(ntfy, relay_text(words))
+    assert texts(answers_in_status(cli)) == [words]
+    cli.ok("back")
+    assert texts(wait_history_answers(cli, break_id, 1)) == [words]
+    assert_relayed_once(ntfy, [relay_text(words)])
+    assert_nowhere(["DELETED-WORDS", "never mind"], cli, daemon)
+
+
 # =======================================================================================
 # ntfy: answer buttons on the stand-in
 
@@ -617,6 +645,31 @@ def test_ntfy_forged_answers_are_ignored_and_logged_without_their_words(cli, dae
         for word in AGREED:
             assert word not in line.text, f"a journal line of an ignored answer holds words: {line.text}"
     assert_nowhere(["FORGED-WORDS", "come back this minute", key, wrong_key], cli, daemon)
+
+
+@pytest.mark.budget(90)
+def test_ntfy_press_while_breatherd_is_down_is_read_once_it_is_back(cli, daemon, ntfy, ntfy_break):
+    break_id = start_break(cli)
+    message = announcement(ntfy)
+    ntfy.press(PARTNER_TOPIC, message["id"], AGREED[0])
+    wait_answers(cli, 1)
+    wait_relayed(ntfy, relay_text(AGREED[0], NTFY_RELAY))
+    wait_until(lambda: cli.status().get("retrying") == [], 10, "nothing retrying after the relay")
+    daemon.kill9()
+
+    ntfy.press(PARTNER_TOPIC, message["id"], AGREED[1])
+    daemon.start()
+    assert texts(wait_answers(cli, 2)) == AGREED
+    wait_relayed(ntfy, relay_text(AGREED[1], NTFY_RELAY))
+    # Had the restart read the topic from the break's start, the first press would have come
+    # back in the same read as the second; one more read later, any second relay of it is out.
+    reads = len(answer_polls(ntfy))
+    wait_until(lambda: len(answer_polls(ntfy)) > reads, 10, "one more read of the answers topic")
+    wait_until(lambda: cli.status().get("retrying") == [], 10, "nothing retrying")
+    assert texts(answers_in_status(cli)) == AGREED
+    assert_relayed_once(ntfy, [relay_text(a, NTFY_RELAY) for a in AGREED])
+    cli.ok("back")
+    assert texts(wait_history_answers(cli, break_id, 2)) == AGREED
 
 
 @pytest.mark.budget(60)

@@ -422,6 +422,12 @@ class SynapseServer:
         content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}}
         return self.send_event(token, room, "m.reaction", content, txn)
 
+    def redact(self, token: str, room: str, event_id: str, txn: Optional[str] = None) -> str:
+        """Deletes an event's content (`PUT …/redact/{event_id}/{txn}`); returns the redaction's id."""
+        txn = txn or self.next_txn("r")
+        path = f"/_matrix/client/v3/rooms/{self.q(room)}/redact/{self.q(event_id)}/{self.q(txn)}"
+        return self.request("PUT", path, token=token, body={})["event_id"]
+
     # -- delayed events (MSC4140) ----------------------------------------------------------
 
     def delayed_send_raw(self, token: str, room: str, body: str, delay_ms: int, txn: str) -> tuple[int, Any]:
