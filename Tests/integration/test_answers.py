@@ -54,6 +54,7 @@ DEFAULT_RELAY = "{partner} answered: {answer}"
 
 ANSWER_WITHIN = 15.0  # an answer shows in status and on the relay topic this soon after it was sent
 TICK = 1.0  # the ntfy stand-in's scheduler tick (nothing here is scheduled)
+CHAT_AFTER = 60  # more events than breatherd's /sync filter brings back at once (its timeline limit is 50)
 
 
 # ---------------------------------------------------------------------------------------
@@ -309,9 +310,9 @@ def ntfy():
 
 
 @pytest.fixture
-def matrix_break(xdg, daemon, synapse, ntfy):
-    """A room, breather.toml with a Matrix channel `alex` into it (the bot's token, alex as
-    the partner) and the relay channel, and the plan; breatherd started. Returns the room."""
+def matrix_room(xdg, synapse, ntfy) -> str:
+    """A room, and breather.toml with a Matrix channel `alex` into it (the bot's token, alex as
+    the partner) and the relay channel, and the plan. Returns the room."""
     room = synapse.room()
     write_config(xdg, {
         "alex": {"type": "webhook", "preset": "matrix", "url": f"{synapse.hs.base_url}/_matrix/client/v3/rooms/{room}",
@@ -320,8 +321,14 @@ def matrix_break(xdg, daemon, synapse, ntfy):
         "relay": relay_channel(ntfy),
     })
     write_plan(xdg, PLAN, answers_plan(["alex"]))
-    daemon.start()
     return room
+
+
+@pytest.fixture
+def matrix_break(matrix_room, daemon) -> str:
+    """`matrix_room` with breatherd started."""
+    daemon.start()
+    return matrix_room
 
 
 def at_of(event: dict) -> float:
@@ -440,6 +447,34 @@ def test_matrix_killed_after_a_relay_does_not_relay_that_answer_again(cli, daemo
     assert_relayed_once(ntfy, [relay_text(words), relay_text("🙏")])
 
 
+@pytest.mark.budget(90)
+def test_matrix_killed_right_after_an_answer_is_saved_relays_it_once(cli, daemon, hooks_daemon, synapse, ntfy,
+                                                                     matrix_room):
+    """The narrowest window: the answer is saved, its relay not yet sent (the test-hooks
+    build kills itself right after that save)."""
+    room = matrix_room
+    hooks_daemon.extra_env["BREATHER_TEST_KILL_AFTER_SAVE"] = "answered on alex"
+    hooks_daemon.start()
+    break_id = start_break(cli)
+    announce = synapse.wait_announce(room)
+    words = "Thank you. Take your time."
+    synapse.reply(synapse.alex, room, announce, words)
+    wait_until(lambda: hooks_daemon.proc.poll() is not None, ANSWER_WITHIN, "the test hook to kill breatherd")
+    assert hooks_daemon.proc.returncode == -9, f"breatherd ended with {hooks_daemon.proc.returncode}, not by the hook"
+    assert "killed right after the save" in hooks_daemon.log_text(), hooks_daemon.log_text()
+    assert relayed(ntfy) == [], "the relay went out before the answer's save was done"
+
+    daemon.start()
+    assert texts(wait_answers(cli, 1)) == [words], "the answer saved before the kill is not kept after it"
+    wait_relayed(ntfy, relay_text(words))
+    synapse.react(synapse.alex, room, announce, "❤")
+    assert texts(wait_answers(cli, 2)) == [words, "❤"]
+    wait_relayed(ntfy, relay_text("❤"))
+    assert_relayed_once(ntfy, [relay_text(words), relay_text("❤")])
+    cli.ok("back")
+    assert texts(wait_history_answers(cli, break_id, 2)) == [words, "❤"]
+
+
 @pytest.mark.budget(120)
 def test_matrix_answer_sent_while_breatherd_is_stopped_is_relayed_once_it_is_back(cli, daemon, synapse, ntfy,
                                                                                   matrix_break):
@@ -467,6 +502,31 @@ def test_matrix_answer_sent_while_breatherd_is_stopped_is_relayed_once_it_is_bac
     assert_relayed_once(ntfy, [relay_text("👍"), relay_text(words), relay_text("Bye for now.")])
     cli.ok("back")
     assert texts(wait_history_answers(cli, break_id, 3)) == ["👍", words, "Bye for now."]
+
+
+@pytest.mark.budget(90)
+def test_matrix_answer_followed_by_much_chat_while_breatherd_is_stopped_is_still_read(cli, daemon, synapse, ntfy,
+                                                                                     matrix_break):
+    """SPEC: answers that arrive while breatherd is down are read when it is back. The room
+    may be the couple's own chat, busy while the laptop sleeps: more events than one /sync
+    brings back at once (its timeline is then `limited`) must not hide the answer."""
+    room = matrix_break
+    break_id = start_break(cli)
+    announce = synapse.wait_announce(room)
+    synapse.react(synapse.alex, room, announce, "👍")  # read and kept: a saved read position
+    wait_answers(cli, 1)
+    wait_relayed(ntfy, relay_text("👍"))
+    assert daemon.stop() == 0
+
+    words = "I'm here when you're ready."
+    synapse.reply(synapse.alex, room, announce, words)
+    for n in range(CHAT_AFTER):
+        synapse.hs.send_text(synapse.mallory if n % 2 else synapse.alex, room, f"chat line {n}")
+    daemon.start()
+    assert texts(wait_answers(cli, 2)) == ["👍", words], "the answer before the chat was not read"
+    wait_relayed(ntfy, relay_text(words))
+    cli.ok("back")
+    assert texts(wait_history_answers(cli, break_id, 2)) == ["👍", words]
 
 
 @pytest.mark.budget(90)
