@@ -49,6 +49,7 @@ RELAY_TOPIC = "sam-relay"
 PLAN = "calm"
 ANNOUNCE = "I'm taking a breather so this doesn't get worse. I'll come and find you soon."
 BACK = "Sam is back and ready to talk."
+EXTEND = "I need a little more time. I haven't forgotten you."
 AGREED = ["Thank you for telling me. Take your time.", "Okay. I'll be here."]
 DEFAULT_RELAY = "{partner} answered: {answer}"
 
@@ -62,9 +63,11 @@ CHAT_AFTER = 60  # more events than breatherd's /sync filter brings back at once
 
 
 def answers_plan(announce_to: list[str], relay_to: Optional[list[str]] = ("relay",), relay_message: Optional[str] = None,
-                 agreed: Optional[list[str]] = AGREED, duration: str = "10m") -> str:
+                 agreed: Optional[list[str]] = AGREED, extend_agreed: Optional[list[str]] = None,
+                 duration: str = "10m") -> str:
     """A plan whose announcement (to `announce_to`) offers `agreed` answers, whose `back`
-    goes to the same channels, and whose `[answers]` relays to `relay_to`."""
+    (and, with `extend_agreed`, `extend` offering those) goes to the same channels, and whose
+    `[answers]` relays to `relay_to` (None: no `to`; both None: no `[answers]`)."""
     lines = [
         f"description = {toml_value('Step away and come back')}",
         f"duration = {toml_value(duration)}",
@@ -76,6 +79,9 @@ def answers_plan(announce_to: list[str], relay_to: Optional[list[str]] = ("relay
     if agreed:
         lines.append(f"answers = {toml_value(list(agreed))}")
     lines += ["", "[back]", f"to = {toml_value(list(announce_to))}", f"message = {toml_value('{me} is back and ready to talk.')}"]
+    if extend_agreed:
+        lines += ["", "[extend]", f"to = {toml_value(list(announce_to))}", f"message = {toml_value(EXTEND)}",
+                  f"answers = {toml_value(list(extend_agreed))}"]
     if relay_to is not None or relay_message is not None:
         lines += ["", "[answers]"]
         if relay_to is not None:
@@ -604,10 +610,13 @@ def ntfy_break(request, xdg, daemon, ntfy) -> Optional[str]:
 NTFY_RELAY = "{partner} pressed: {answer}"
 
 
-def announcement(ntfy: NtfyStandIn) -> dict:
-    (message,) = ntfy.wait_delivered(PARTNER_TOPIC, 1, timeout=10, what="the announcement")
-    assert message.get("message") == ANNOUNCE, message
-    return message
+def announcement(ntfy: NtfyStandIn, nth: int = 1, text: str = ANNOUNCE) -> dict:
+    """The `nth` message with `text` (the announcement, by default) on the partner's topic."""
+    def found() -> Optional[dict]:
+        messages = [m for m in ntfy.delivered(PARTNER_TOPIC) if m.get("message") == text]
+        return messages[nth - 1] if len(messages) >= nth else None
+
+    return wait_until(found, 10, f"message #{nth} {text!r} on the partner's topic", 0.05)
 
 
 def buttons(message: dict, break_id: str, answers_url: str, token: Optional[str] = None) -> dict[str, dict]:
@@ -730,6 +739,54 @@ def test_ntfy_press_while_breatherd_is_down_is_read_once_it_is_back(cli, daemon,
     assert_relayed_once(ntfy, [relay_text(a, NTFY_RELAY) for a in AGREED])
     cli.ok("back")
     assert texts(wait_history_answers(cli, break_id, 2)) == AGREED
+
+
+@pytest.mark.budget(90)
+def test_ntfy_button_of_an_earlier_break_answers_that_break_not_the_running_one(cli, daemon, ntfy, ntfy_break):
+    first_id = start_break(cli)
+    first = announcement(ntfy)
+    cli.ok("back")
+    announcement(ntfy, text=BACK)
+    second_id = start_break(cli)
+    second = announcement(ntfy, nth=2)
+    buttons(second, second_id, ntfy.topic_url(ANSWERS_TOPIC))
+
+    ntfy.press(PARTNER_TOPIC, first["id"], AGREED[0])
+    ntfy.press(PARTNER_TOPIC, second["id"], AGREED[1])
+    assert texts(wait_answers(cli, 1)) == [AGREED[1]]
+    assert texts(wait_history_answers(cli, first_id, 1)) == [AGREED[0]]
+    assert texts(answers_in_status(cli)) == [AGREED[1]], "the earlier break's button answered the running break"
+    cli.ok("back")
+    assert texts(wait_history_answers(cli, second_id, 1)) == [AGREED[1]]
+
+
+@pytest.mark.budget(90)
+def test_ntfy_extend_offers_its_answers_and_without_answers_section_the_relay_goes_to_phone(xdg, cli, daemon, ntfy):
+    """No `[answers]` in the plan: an answer goes to the default channels, the desktop ones
+    (none here) and `phone`, and not back to the partner's own channel."""
+    later = ["Of course. Take the time you need."]
+    write_config(xdg, {
+        "alex": {"type": "webhook", "preset": "ntfy", "url": ntfy.topic_url(PARTNER_TOPIC),
+                 "answers_url": ntfy.topic_url(ANSWERS_TOPIC), "timeout": "5s"},
+        "phone": relay_channel(ntfy),
+    })
+    write_plan(xdg, PLAN, answers_plan(["alex"], relay_to=None, extend_agreed=later))
+    daemon.start()
+    break_id = start_break(cli)
+    buttons(announcement(ntfy), break_id, ntfy.topic_url(ANSWERS_TOPIC))
+    cli.ok("extend", "5m")
+    extended = announcement(ntfy, text=EXTEND)
+    actions = extended.get("actions") or []
+    assert [a.get("label") for a in actions] == later, f"the extend message's buttons are not its answers: {actions}"
+    body = json.loads(actions[0]["body"])
+    assert body["break_id"] == break_id and body["answer"] == later[0], body
+
+    ntfy.press(PARTNER_TOPIC, extended["id"], later[0])
+    assert texts(wait_answers(cli, 1)) == later
+    wait_relayed(ntfy, relay_text(later[0]))
+    assert_relayed_once(ntfy, [relay_text(later[0])])
+    partner = [m.get("message") for m in ntfy.delivered(PARTNER_TOPIC)]
+    assert partner == [ANNOUNCE, EXTEND], f"the answer went back to the partner's own topic: {partner}"
 
 
 @pytest.mark.budget(60)
