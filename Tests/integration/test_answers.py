@@ -8,7 +8,8 @@ can be read), and turns away — with one journal line that holds neither the wo
 sender — anything that is not the partner's answer to a break that takes answers.
 
 Against a real Synapse (one per module; users sam-bot, alex and mallory in a fresh room per
-test) and the ntfy stand-in (one per test). Every wait is a bounded poll of `status --json`,
+test) and the ntfy stand-in (one per test); the desktop relay on python3-dbusmock (as in
+test_desktop.py); the narrowest crash window with the test-hooks build. Every wait is a bounded poll of `status --json`,
 of the room or of the stand-in. Where a test must show that something did *not* happen, a
 later answer that must arrive serves as the barrier: breatherd reads a room or topic in
 order, so once the later answer shows, the earlier event has been read and judged.
