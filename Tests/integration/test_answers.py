@@ -42,7 +42,7 @@ from breather_harness import (
 )
 from servers.ntfy_standin import NtfyStandIn
 from servers.synapse_server import SynapseServer
-from test_desktop import SessionBus, session_bus  # noqa: F401 (a fixture)
+from test_desktop import BUTTONS as DESKTOP_BUTTONS, SessionBus, session_bus  # noqa: F401 (a fixture)
 
 PARTNER_TOPIC = "sam-and-alex"
 ANSWERS_TOPIC = "sam-and-alex-answers"
@@ -831,8 +831,8 @@ def test_ntfy_answers_topic_is_read_only_while_a_break_takes_answers(cli, daemon
 MARKUP_ANSWER = "Okay <3 & take your time"
 
 
-@pytest.mark.budget(60)
-def test_desktop_shows_the_answer_in_the_breaks_notification_escaped(xdg, cli, daemon, ntfy, session_bus):
+@pytest.mark.budget(90)
+def test_desktop_shows_the_answer_escaped_in_the_breaks_notification_and_after_it_alone(xdg, cli, daemon, ntfy, session_bus):
     write_config(xdg, {
         "desktop": {"type": "desktop"},
         "alex": {"type": "webhook", "preset": "ntfy", "url": ntfy.topic_url(PARTNER_TOPIC),
@@ -854,3 +854,16 @@ def test_desktop_shows_the_answer_in_the_breaks_notification_escaped(xdg, cli, d
         f"the answer on the desktop is not the relay text escaped for a server that reads markup: {relay}")
     assert relay.replaces_id == SessionBus.id_of(calls, 0), (
         f"the answer did not replace the break's notification in place: {calls}")
+    assert relay.actions == DESKTOP_BUTTONS, f"the break's notification lost its buttons to the answer: {relay}"
+
+    # After the break (its notification closed by `back`), an answer is a notification of its
+    # own. ntfy's answers topic is read every 30 s in the hour after a break.
+    cli.ok("back")
+    calls = session_bus.wait_notify(3, timeout=10)
+    assert calls[2].body == BACK, calls[2]
+    ntfy.press(PARTNER_TOPIC, announcement(ntfy)["id"], AGREED[1])
+    calls = session_bus.wait_notify(4, timeout=40)
+    late = calls[3]
+    assert late.body == "Alex answered: Okay. I'll be here.", late
+    assert late.replaces_id == 0, f"the answer after the break replaced a notification of the ended break: {calls}"
+    assert late.actions == [], f"the answer after the break offers buttons for a break that has ended: {late}"
