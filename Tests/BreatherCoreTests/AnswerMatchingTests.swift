@@ -302,6 +302,29 @@ import Testing
         #expect(MatrixSync.parse(Array(#"{"rooms": {}}"#.utf8), room: room) == nil)
     }
 
+    @Test func aPageOfTheEventsALimitedSyncLeftOut() throws {
+        let body = #"""
+            {"chunk": [
+              {"event_id": "$b", "type": "m.room.message", "sender": "@alex:example.org", "origin_server_ts": 2000,
+               "content": {"body": "later"}, "unsigned": {"transaction_id": "t2"}},
+              {"event_id": "$a", "type": "m.room.message", "sender": "@alex:example.org", "origin_server_ts": 1000,
+               "content": {"body": "earlier"}}
+            ], "start": "t9", "end": "t7"}
+            """#
+        let page = try #require(MatrixSync.parseGapPage(Array(body.utf8)))
+        #expect(page.events.map(\.eventId) == ["$b", "$a"])
+        #expect(page.events.first?.transactionId == "t2")
+        #expect(page.end == "t7")
+        let last = try #require(MatrixSync.parseGapPage(Array(#"{"chunk": [], "start": "t7"}"#.utf8)))
+        #expect(last.events.isEmpty && last.end == nil)
+        #expect(MatrixSync.parseGapPage(Array("<html>".utf8)) == nil)
+        let request = AnswerPollRequest.matrixGap(
+            roomUrl: "https://m.example.org/_matrix/client/v3/rooms/!r:example.org/", from: "t9", to: "s1",
+            token: "syt_x", timeout: 10)
+        #expect(request.url.hasPrefix("https://m.example.org/_matrix/client/v3/rooms/!r:example.org/messages?dir=b"))
+        #expect(request.url.contains("&from=t9&to=s1&"))
+    }
+
     @Test func roomIdFromTheChannelsURL() {
         #expect(
             MatrixSync.roomId(fromURL: "https://m.example.org/_matrix/client/v3/rooms/!room:example.org")

@@ -194,6 +194,20 @@ import Testing
         #expect(read.records.history.first?.answers?.map(\.text) == ["Thank you"])
     }
 
+    @Test func anOwnMessageReadOnlyAfterTheNextBreakBeganStillBelongsToTheBreakItsTransactionNames() throws {
+        var machine = Self.machine()
+        try Self.started(&machine, "b1")
+        _ = try machine.apply(.cancel, now: F.at(1))
+        try Self.started(&machine, "b2", at: 1.2)
+        var announce = Self.own("$old", at: 1.1)
+        announce.transactionId = "b1-announce-alex-matrix"
+        _ = machine.answersRead(
+            Self.sync([announce, Self.reply("Sorry, I only now saw this.", to: "$old", id: "$r", at: 30)]),
+            now: F.at(31))
+        #expect(machine.state.activeBreak?.answers == nil)
+        #expect(machine.state.answerWindows?.first?.break.answers?.map(\.text) == ["Sorry, I only now saw this."])
+    }
+
     @Test func anHourAfterTheEndNothingIsReadAndWhereReadingStoodIsForgotten() throws {
         var machine = Self.machine()
         try Self.started(&machine)

@@ -84,4 +84,28 @@ public enum AnswerPollRequest {
         request.bodyLimit = HTTPRequest.answersBodyLimit
         return request
     }
+
+    /// How many events one page of a gap brings.
+    public static let matrixGapPage = 100
+
+    /// A page of the events a `limited` `/sync` left out, newest first: `GET {room}/messages`
+    /// backwards from `from` (the timeline's `prev_batch`, then each page's `end`) down to
+    /// `to` (the position the `/sync` read from), only messages and reactions.
+    public static func matrixGap(roomUrl: String, from: String, to: String, token: String, timeout: Double)
+        -> HTTPRequest
+    {
+        var base = roomUrl
+        while base.hasSuffix("/") { base.removeLast() }
+        let filter = #"{"types": ["m.room.message", "m.reaction"]}"#
+        let url =
+            base + "/messages?dir=b&limit=\(matrixGapPage)&from=" + URLParts.percentEncode(from) + "&to="
+            + URLParts.percentEncode(to) + "&filter=" + URLParts.percentEncode(filter)
+        let headers: [(name: String, value: String)] = [
+            ("User-Agent", "breather/\(BreatherVersion.current)"), ("Authorization", "Bearer \(token)"),
+        ]
+        var request = HTTPRequest(
+            method: "GET", url: url, headers: headers, body: [], timeout: timeout, keepsBody: true)
+        request.bodyLimit = HTTPRequest.answersBodyLimit
+        return request
+    }
 }

@@ -21,12 +21,16 @@ public struct MatrixEvent: Hashable, Sendable {
     public var body: String?
     /// `content.m.relates_to.key` of a reaction.
     public var reactionKey: String?
+    /// `unsigned.transaction_id`: only on events the reading account sent itself with the same
+    /// token, and then Breather's delivery id, which begins with its break's id.
+    public var transactionId: String?
 
     public init(
         eventId: String, type: String, sender: String, at: Date, isState: Bool = false, isRedacted: Bool = false,
         relType: String? = nil, relatedEventId: String? = nil, inReplyTo: String? = nil, body: String? = nil,
-        reactionKey: String? = nil
+        reactionKey: String? = nil, transactionId: String? = nil
     ) {
+        self.transactionId = transactionId
         self.eventId = eventId
         self.type = type
         self.sender = sender
@@ -57,7 +61,8 @@ public struct MatrixEvent: Hashable, Sendable {
             relatedEventId: relation?["event_id"] as? String,
             inReplyTo: (relation?["m.in_reply_to"] as? [String: Any])?["event_id"] as? String,
             body: content["body"] as? String,
-            reactionKey: relation?["key"] as? String
+            reactionKey: relation?["key"] as? String,
+            transactionId: unsigned?["transaction_id"] as? String
         )
     }
 }
@@ -90,6 +95,17 @@ public enum MatrixSync {
             if let parsed = MatrixEvent(event) { result.events.append(parsed) }
         }
         return result
+    }
+
+    /// One page of `/messages`: its events as the server sent them (newest first when read
+    /// backwards) and `end`, where the next page starts (nil: no more). Nil when the body is
+    /// not such a page.
+    public static func parseGapPage(_ body: [UInt8]) -> (events: [MatrixEvent], end: String?)? {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any],
+            let chunk = object["chunk"] as? [Any]
+        else { return nil }
+        let events = chunk.compactMap { ($0 as? [String: Any]).flatMap(MatrixEvent.init) }
+        return (events, chunk.isEmpty ? nil : object["end"] as? String)
     }
 
     /// The room id in a matrix channel's url (`…/rooms/!room:example.org`), decoded.

@@ -116,15 +116,24 @@ extension BreakMachine {
         }
     }
 
-    /// One of Breather's own messages in the room: it belongs to the latest break that had
-    /// begun when the server took it, and a reply to it answers that break.
+    /// One of Breather's own messages in the room; a reply to it answers its break. Sent with
+    /// this token, it carries its transaction id, Breather's delivery id, which names the
+    /// break. Sent otherwise (a held message the server sent at its time), it belongs to the
+    /// latest break that had begun when the server took it.
     private mutating func noteOwnMessage(_ event: MatrixEvent, now: Date) {
         guard event.type == "m.room.message", !event.isState else { return }
-        let owner = answerableBreaks(now: now)
-            .filter { $0.brk.startedAt.addingTimeInterval(-AnswerableBreak.clockSkew) <= event.at }
-            .max { $0.brk.startedAt < $1.brk.startedAt }
+        let breaks = answerableBreaks(now: now).map(\.brk)
+        let owner: Break?
+        if let transaction = event.transactionId {
+            owner = breaks.first { transaction.hasPrefix($0.id + "-") }
+        } else {
+            owner =
+                breaks
+                .filter { $0.startedAt.addingTimeInterval(-AnswerableBreak.clockSkew) <= event.at }
+                .max { $0.startedAt < $1.startedAt }
+        }
         guard let owner else { return }
-        update(breakId: owner.brk.id) { brk in
+        update(breakId: owner.id) { brk in
             var events = brk.messageEvents ?? [:]
             events[event.eventId] = event.at
             brk.messageEvents = events

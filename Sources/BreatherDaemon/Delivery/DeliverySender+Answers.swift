@@ -44,12 +44,45 @@ extension DeliverySender {
                 else { return completion(.failed(reason: "Its url is not a Matrix room.", unreachable: false)) }
                 send(request) { body in
                     MatrixSync.parse(body, room: room).map { .matrix(channel: channel.name, $0, ownUserId: userId) }
-                } completion: {
-                    completion($0)
+                } completion: { [self] outcome in
+                    // A busy room (the couple's own chat while breatherd was stopped) gives a
+                    // `limited` timeline: the events it left out are read before it is kept.
+                    guard case .read(.matrix(_, let sync, _)) = outcome, sync.limited, let since = reading.cursor,
+                        let gapStart = sync.prevBatch
+                    else { return completion(outcome) }
+                    readGap(roomUrl: url, from: gapStart, to: since, token: token, timeout: timeout) { gap in
+                        guard let gap else {
+                            return completion(
+                                .failed(
+                                    reason: "The events a busy room left out could not be read.", unreachable: false))
+                        }
+                        var whole = sync
+                        whole.events = gap + sync.events
+                        completion(.read(.matrix(channel: channel.name, whole, ownUserId: userId)))
+                    }
                 }
             }
         default:
             completion(.failed(reason: "Only ntfy and Matrix channels bring answers.", unreachable: false))
+        }
+    }
+
+    /// The events between `to` and `from`, oldest first, a page at a time (at most ten pages:
+    /// a thousand events; older ones are not read). Nil when a page could not be read.
+    private func readGap(
+        roomUrl: String, from: String, to: String, token: String, timeout: Double, pages: Int = 0,
+        newestFirst: [MatrixEvent] = [], completion: @escaping @Sendable ([MatrixEvent]?) -> Void
+    ) {
+        let request = AnswerPollRequest.matrixGap(roomUrl: roomUrl, from: from, to: to, token: token, timeout: timeout)
+        transport.send(request) { [self] outcome in
+            guard case .response(let status, _, let body) = outcome, (200..<300).contains(status),
+                let page = MatrixSync.parseGapPage(body)
+            else { return completion(nil) }
+            let collected = newestFirst + page.events
+            guard let end = page.end, pages + 1 < 10 else { return completion(collected.reversed()) }
+            readGap(
+                roomUrl: roomUrl, from: end, to: to, token: token, timeout: timeout, pages: pages + 1,
+                newestFirst: collected, completion: completion)
         }
     }
 
