@@ -15,9 +15,10 @@ enum Output {
         write(text, to: STDERR_FILENO)
     }
 
-    /// Writes every byte (a failed write ends it, unreported, as nothing could be told).
-    /// write(2) directly: `FileHandle` and `Data(line.utf8)` cost a short command runtime
-    /// type lookups on their first use.
+    /// Writes every byte; a failed write (or one that writes nothing) ends it, unreported,
+    /// as there is nowhere left to tell. What `FileHandle.write(contentsOf:)` did, through
+    /// write(2) directly: it and `Data(line.utf8)` cost a short command runtime type lookups
+    /// on their first use.
     private static func write(_ text: String, to descriptor: Int32) {
         var line = text.hasSuffix("\n") ? text : text + "\n"
         line.withUTF8 { bytes in
@@ -26,7 +27,7 @@ enum Output {
                 let result = SystemCall.valueOrErrno {
                     Glibc.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
                 }
-                guard case .success(let count) = result else { return }
+                guard case .success(let count) = result, count > 0 else { return }
                 written += count
             }
         }
