@@ -29,6 +29,8 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // The sd-bus calls `breather doctor` makes, loaded with dlopen: types only, no link.
+        .systemLibrary(name: "CSystemdLoader"),
         .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
@@ -36,10 +38,17 @@ let package = Package(
         ),
 
         // Thin Swift wrappers that own the C handles.
+        // Why a session bus call failed, shared by the daemon's notifier and `breather doctor`,
+        // and doctor's look at the notification server through libsystemd loaded at run time,
+        // so that the CLI does not link libsystemd.
+        .target(
+            name: "BreatherDesktopBus",
+            dependencies: ["CSystemdLoader", "BreatherCore"]
+        ),
         .target(
             name: "BreatherSystemd",
             dependencies: [
-                "CSystemd", "BreatherCore",
+                "CSystemd", "BreatherCore", "BreatherDesktopBus",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -63,7 +72,7 @@ let package = Package(
             name: "BreatherCLI",
             dependencies: [
                 "BreatherCore",
-                "BreatherSystemd",
+                "BreatherDesktopBus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,7 +81,10 @@ let package = Package(
         .testTarget(
             name: "BreatherCoreTests", dependencies: ["BreatherCore"], exclude: ["Regressions", "TOMLDifferential"]
         ),
-        .testTarget(name: "BreatherEdgeTests", dependencies: ["BreatherSystemd", "BreatherHTTP", "BreatherCore"]),
+        .testTarget(
+            name: "BreatherEdgeTests",
+            dependencies: ["BreatherSystemd", "BreatherDesktopBus", "BreatherHTTP", "BreatherCore"]
+        ),
         .testTarget(name: "BreatherCLITests", dependencies: ["BreatherCLI", "BreatherCore"], exclude: ["Golden"]),
         .testTarget(
             name: "BreatherDaemonTests",

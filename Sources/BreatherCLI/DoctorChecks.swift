@@ -1,5 +1,5 @@
 import BreatherCore
-import BreatherSystemd
+import BreatherDesktopBus
 import Dispatch
 import Foundation
 import Glibc

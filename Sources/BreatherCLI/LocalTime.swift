@@ -19,9 +19,14 @@ struct LocalTime: Hashable, Sendable {
     static let twentyFourHour = LocalTime(cycle: .twentyFourHour)
     static let twelveHour = LocalTime(cycle: .twelveHour(am: "AM", pm: "PM", periodFirst: false))
 
-    /// The convention of this process's environment.
-    static func current(environment: [String: String] = Output.variables(["LC_ALL", "LC_TIME", "LANG"])) -> LocalTime {
-        guard let identifier = localeIdentifier(environment: environment) else { return .twentyFourHour }
+    /// The convention of the locale the POSIX variables in `environment` name.
+    static func current(environment: [String: String]) -> LocalTime {
+        current(variable: { environment[$0] })
+    }
+
+    /// The convention of this process's environment (or of what `variable` reads).
+    static func current(variable: (String) -> String? = Output.variable) -> LocalTime {
+        guard let identifier = localeIdentifier(variable: variable) else { return .twentyFourHour }
         return LocalTime(locale: Locale(identifier: identifier))
     }
 
@@ -46,8 +51,19 @@ struct LocalTime: Hashable, Sendable {
 
     /// `en_US` from `en_US.UTF-8@euro`; nil for `C`, `POSIX` or nothing at all.
     static func localeIdentifier(environment: [String: String]) -> String? {
-        let value = ["LC_ALL", "LC_TIME", "LANG"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
-        guard let value else { return nil }
+        localeIdentifier(variable: { environment[$0] })
+    }
+
+    /// The same, reading each variable through `variable`.
+    static func localeIdentifier(variable: (String) -> String?) -> String? {
+        var found: String?
+        for name in ["LC_ALL", "LC_TIME", "LANG"] {
+            if let value = variable(name), !value.isEmpty {
+                found = value
+                break
+            }
+        }
+        guard let value = found else { return nil }
         let bare = value.split(separator: ".", maxSplits: 1).first.map(String.init) ?? value
         let name = bare.split(separator: "@", maxSplits: 1).first.map(String.init) ?? bare
         guard !name.isEmpty, name != "C", name != "POSIX" else { return nil }

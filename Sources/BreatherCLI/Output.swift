@@ -7,17 +7,30 @@ import Glibc
 enum Output {
     /// Prints text (one or more lines) on stdout.
     static func print(_ text: String) {
-        write(text, to: .standardOutput)
+        write(text, to: STDOUT_FILENO)
     }
 
     /// Prints one sentence (or a few lines) on stderr.
     static func error(_ text: String) {
-        write(text, to: .standardError)
+        write(text, to: STDERR_FILENO)
     }
 
-    private static func write(_ text: String, to handle: FileHandle) {
-        let line = text.hasSuffix("\n") ? text : text + "\n"
-        try? handle.write(contentsOf: Data(line.utf8))
+    /// Writes every byte; a failed write (or one that writes nothing) ends it, unreported,
+    /// as there is nowhere left to tell. What `FileHandle.write(contentsOf:)` did, through
+    /// write(2) directly: it and `Data(line.utf8)` cost a short command runtime type lookups
+    /// on their first use.
+    private static func write(_ text: String, to descriptor: Int32) {
+        var line = text.hasSuffix("\n") ? text : text + "\n"
+        line.withUTF8 { bytes in
+            var written = 0
+            while written < bytes.count {
+                let result = SystemCall.valueOrErrno {
+                    Glibc.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+                }
+                guard case .success(let count) = result, count > 0 else { return }
+                written += count
+            }
+        }
     }
 
     /// Encodes a value as one line of JSON with Breather's coders (snake_case keys,
@@ -35,20 +48,14 @@ enum Output {
 
     /// The folders Breather uses, from this process's XDG variables.
     static var paths: Paths {
-        Paths(environment: variables(pathVariables))
+        Paths(variable: variable)
     }
 
-    /// What `Paths(environment:)` reads.
-    static let pathVariables = ["HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"]
-
-    /// The named variables of this process's environment that are set. Read one by one
-    /// rather than through `ProcessInfo.environment`, which copies the whole environment
+    /// One variable of this process's environment, or nil when it is not set. Read one by
+    /// one rather than through `ProcessInfo.environment`, which copies the whole environment
     /// into a dictionary: `breather status` runs often, and every part of its start counts.
-    static func variables(_ names: [String]) -> [String: String] {
-        var values: [String: String] = [:]
-        for name in names {
-            if let value = getenv(name) { values[name] = String(cString: value) }
-        }
-        return values
+    static func variable(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        return String(cString: value)
     }
 }

@@ -1,7 +1,6 @@
+import BreatherDesktopBus
 import Glibc
 import Testing
-
-@testable import BreatherSystemd
 
 /// The sentences a failed notification is reported with, without a bus.
 struct DesktopErrorTests {

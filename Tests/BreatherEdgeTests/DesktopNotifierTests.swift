@@ -1,4 +1,5 @@
 import BreatherCore
+import BreatherDesktopBus
 import Foundation
 import Glibc
 import Testing

@@ -16,8 +16,15 @@ public struct Paths: Sendable, Hashable {
     /// Reads `XDG_CONFIG_HOME`, `XDG_STATE_HOME`, `XDG_RUNTIME_DIR` and `HOME`. Empty or
     /// relative values are ignored, as the XDG specification says.
     public init(environment: [String: String]) {
+        self.init(variable: { environment[$0] })
+    }
+
+    /// The same, reading each variable through `variable`: a short-lived command can look
+    /// up the four it needs without building a dictionary (the first one costs the runtime
+    /// a search through every protocol conformance in the binary).
+    public init(variable: (String) -> String?) {
         func absolute(_ key: String) -> String? {
-            guard let value = environment[key], value.hasPrefix("/") else { return nil }
+            guard let value = variable(key), value.hasPrefix("/") else { return nil }
             return value
         }
         let home = absolute("HOME") ?? "/"

@@ -1,27 +1,7 @@
 import BreatherCore
+import BreatherDesktopBus
 import CSystemd
 import Glibc
-
-/// Why an sd-bus call did not produce a usable reply. The notifier turns these into
-/// `DesktopError` sentences; this layer knows nothing about notifications.
-enum SDBusFailure: Error, Hashable {
-    /// The peer (or the bus, or sd-bus itself on a timeout) answered with a D-Bus error.
-    case errorReply(name: String, message: String)
-    /// The connection closed (or was closed) before the reply came.
-    case disconnected
-    /// sd-bus refused an operation: `-errno` from building a message, sending it, or
-    /// reading a reply of an unexpected shape. `what` says which, as the start of a sentence.
-    case failed(what: String, errno: Int32)
-
-    static let noReply = "org.freedesktop.DBus.Error.NoReply"
-
-    /// `.failed` from a negative libsystemd return value.
-    static func check(_ result: Int32, _ what: @autoclosure () -> String) throws(SDBusFailure) {
-        if result < 0 {
-            throw SDBusFailure.failed(what: what(), errno: -result)
-        }
-    }
-}
 
 /// One sd-bus connection (`sd_bus *`), closed and freed in `deinit` or by `close()`.
 ///
@@ -395,16 +375,5 @@ struct SDBusMessageReader {
         guard result > 0 else {
             throw SDBusFailure.failed(what: "The D-Bus message ends where \(what) was expected", errno: ENXIO)
         }
-    }
-}
-
-extension Duration {
-    /// sd-bus timeouts: microseconds, at least 1 (0 would mean "the default", 25 s).
-    var sdBusMicroseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 1 }
-        let micro = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000)
-        guard !micro.overflow else { return UInt64.max - 1 }
-        return max(1, micro.partialValue + UInt64(attoseconds / 1_000_000_000_000))
     }
 }

@@ -1,4 +1,5 @@
 import BreatherCore
+import BreatherDesktopBus
 import Dispatch
 
 /// Shows freedesktop notifications (`org.freedesktop.Notifications`) over the user's session

@@ -1,9 +1,11 @@
+import BreatherDesktopBus
+
 /// The names and message shapes of the freedesktop notification specification
 /// (`org.freedesktop.Notifications`, version 1.2).
 enum NotificationsAPI {
-    static let busName = "org.freedesktop.Notifications"
-    static let path = "/org/freedesktop/Notifications"
-    static let interface = "org.freedesktop.Notifications"
+    static let busName = NotificationServer.busName
+    static let path = NotificationServer.path
+    static let interface = NotificationServer.interface
 
     /// The capability that says the server shows buttons.
     static let actionsCapability = "actions"

@@ -1,4 +1,5 @@
 import BreatherCore
+import BreatherDesktopBus
 import Dispatch
 import Glibc
 

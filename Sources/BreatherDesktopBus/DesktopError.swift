@@ -47,24 +47,24 @@ public struct DesktopError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 extension DesktopError {
-    static let noServer = DesktopError(
+    package static let noServer = DesktopError(
         code: .noServer, dbusErrorName: "org.freedesktop.DBus.Error.ServiceUnknown",
         message: "No notification server is running on the session bus (org.freedesktop.Notifications is not there).")
 
-    static func timeout(_ timeout: Duration) -> DesktopError {
+    package static func timeout(_ timeout: Duration) -> DesktopError {
         DesktopError(
             code: .timeout, errno: ETIMEDOUT,
             message: "The notification server did not answer within \(Self.describe(timeout)).")
     }
 
-    static let connectionLost = DesktopError(
+    package static let connectionLost = DesktopError(
         code: .connectionLost, errno: ECONNRESET,
         message:
             "The session bus connection closed before the notification server answered; the next notification opens a new one."
     )
 
     /// `sd_bus_open_user` failed with `errno`, given the environment it read.
-    static func noSessionBus(errno: Int32, address: String?, runtimeDirectory: String?) -> DesktopError {
+    package static func noSessionBus(errno: Int32, address: String?, runtimeDirectory: String?) -> DesktopError {
         let reason = Errno(errno).systemText
         let message: String
         if let address {
@@ -85,7 +85,7 @@ extension DesktopError {
     }
 
     /// The notifier's view of a failed sd-bus call.
-    static func from(_ failure: SDBusFailure, timeout: Duration) -> DesktopError {
+    package static func from(_ failure: SDBusFailure, timeout: Duration) -> DesktopError {
         switch failure {
         case .disconnected:
             return .connectionLost
@@ -123,7 +123,7 @@ extension DesktopError {
     }
 
     /// "10 seconds", "1 second", "0.5 seconds".
-    static func describe(_ duration: Duration) -> String {
+    package static func describe(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
         if attoseconds == 0 {
             return seconds == 1 ? "1 second" : "\(seconds) seconds"
