@@ -20,7 +20,11 @@ import Testing
             .init(
                 event: .reminder, offsetSeconds: 600, dueAt: at(2400), to: ["alex", "sam's phone"], heldBy: ["alex"]),
         ],
-        partner: "Alex", note: "a walk \"around\" the block \\ café 🌿\nback soon\t/ok")
+        partner: "Alex", note: "a walk \"around\" the block \\ café 🌿\nback soon\t/ok",
+        answers: [
+            AnswerEntry(at: at(95), text: "Thank you for telling me. Take your time."),
+            AnswerEntry(at: at(120.5), text: "❤ \"quoted\" \\ and\na new line"),
+        ])
 
     static let retrying = [
         StatusReport.RetryingDelivery(

@@ -98,6 +98,7 @@ public enum ControlResponseReader {
         var pending: [StatusReport.PendingReminder]?
         var partner: String?
         var note: String?
+        var answers: [AnswerEntry]?
         try cursor.object { (cursor: inout JSONCursor, key: String) throws(Unreadable) in
             switch key {
             case "id": id = try cursor.string()
@@ -113,6 +114,13 @@ public enum ControlResponseReader {
                 pending = reminders
             case "partner": partner = try cursor.string()
             case "note": note = try cursor.skipNull() ? nil : try cursor.string()
+            case "answers":
+                if try cursor.skipNull() { break }
+                var entries: [AnswerEntry] = []
+                try cursor.array { (cursor: inout JSONCursor) throws(Unreadable) in
+                    entries.append(try answerEntry(&cursor))
+                }
+                answers = entries
             default: throw Unreadable()
             }
         }
@@ -121,7 +129,21 @@ public enum ControlResponseReader {
         }
         return StatusReport.BreakStatus(
             id: id, plan: plan, startedAt: startedAt, checkinAt: checkinAt, extensions: extensions, pending: pending,
-            partner: partner, note: note)
+            partner: partner, note: note, answers: answers)
+    }
+
+    private static func answerEntry(_ cursor: inout JSONCursor) throws(Unreadable) -> AnswerEntry {
+        var at: Date?
+        var text: String?
+        try cursor.object { (cursor: inout JSONCursor, key: String) throws(Unreadable) in
+            switch key {
+            case "at": at = try date(&cursor)
+            case "text": text = try cursor.string()
+            default: throw Unreadable()
+            }
+        }
+        guard let at, let text else { throw Unreadable() }
+        return AnswerEntry(at: at, text: text)
     }
 
     private static func pendingReminder(_ cursor: inout JSONCursor) throws(Unreadable) -> StatusReport.PendingReminder {
