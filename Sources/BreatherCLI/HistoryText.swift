@@ -70,7 +70,7 @@ enum HistoryText {
             verdict += "; the partner's server could not be told in time to drop the message due at \(times)"
         }
         for answer in record.answers ?? [] {
-            verdict += "; answered at \(clock.time(answer.at)): \(answer.text)"
+            verdict += "; answered at \(clock.time(answer.at)): \(StatusText.oneLine(answer.text))"
         }
         fields.append(verdict)
         return fields

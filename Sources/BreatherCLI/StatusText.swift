@@ -77,7 +77,15 @@ enum StatusText {
 
     /// "Alex answered at 14:07: …", one per answer, oldest first, as written.
     static func answerLines(_ running: StatusReport.BreakStatus, clock: TimeInWords) -> [String] {
-        (running.answers ?? []).map { "\(running.partner) answered at \(clock.moment($0.at)): \($0.text)" }
+        (running.answers ?? []).map { "\(running.partner) answered at \(clock.moment($0.at)): \(oneLine($0.text))" }
+    }
+
+    /// Someone else's words on one line of this terminal: their line breaks and control
+    /// characters (an escape sequence, say) become spaces. `--json` keeps them exact.
+    static func oneLine(_ text: String) -> String {
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
     }
 
     /// `-5m`, `at check-in`, `+10m`.

@@ -43,7 +43,8 @@ enum WatchText {
 
     /// One plain line, for output that is not a terminal. It changes at most once a minute.
     static func plainLine(_ running: StatusReport.BreakStatus, clock: TimeInWords) -> String {
-        let answer = (running.answers?.last).map { " \(running.partner) answered: \($0.text)" } ?? ""
+        let answer =
+            (running.answers?.last).map { " \(running.partner) answered: \(StatusText.oneLine($0.text))" } ?? ""
         return
             "\(clock.time(clock.now))  \(headline(running, clock: clock)) \(nextReminder(running, clock: clock, withRelative: false))\(answer)"
     }

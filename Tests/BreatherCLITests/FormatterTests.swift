@@ -56,6 +56,7 @@ func at(_ text: String) -> Date {
                 answers: [
                     AnswerEntry(at: at("2026-11-21T14:07:10.000Z"), text: "Thank you for telling me. Take your time."),
                     AnswerEntry(at: at("2026-11-21T14:08:00.000Z"), text: "❤"),
+                    AnswerEntry(at: at("2026-11-21T14:09:00.000Z"), text: "ok\nfine\u{1B}[2J"),
                 ]
             ),
             retrying: []
@@ -66,6 +67,7 @@ func at(_ text: String) -> Date {
                 Check-in with Alex at 14:35, in 10 minutes.
                 Alex answered at 14:07: Thank you for telling me. Take your time.
                 Alex answered at 14:08: ❤
+                Alex answered at 14:09: ok fine [2J
                 No more reminders are scheduled.
                 """)
     }

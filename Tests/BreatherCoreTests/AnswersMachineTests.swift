@@ -68,8 +68,8 @@ import Testing
         var machine = Self.machine()
         #expect(machine.answerReadings(now: F.t0).isEmpty)
         _ = try machine.apply(.start(plan: try F.coolDown(), duration: nil, note: nil, breakId: "b0"), now: F.t0)
-        // Announce and reminders go to "alex" (ntfy with an answers topic): it is read.
-        #expect(machine.answerReadings(now: F.at(1)).map(\.channel) == ["alex"])
+        // The plan offers no answers: ntfy has no buttons, so its answers topic is not read.
+        #expect(machine.answerReadings(now: F.at(1)).isEmpty)
         #expect(machine.state.activeBreak?.answersKey == nil)
     }
 
@@ -136,6 +136,29 @@ import Testing
             #expect(!line.message.contains("right now") && !line.message.contains("Take your time"))
         }
         #expect(machine.state.activeBreak?.answers == nil)
+    }
+
+    @Test func manyForgeriesInOneReadAreOneJournalLineAndAnswersAreBounded() throws {
+        var machine = Self.machine()
+        try Self.started(&machine)
+        let forged = (0..<500).map { n in
+            NtfyMessage(
+                id: "f\(n)", at: F.at(30), message: AnswerButton(breakId: "x\(n)", key: "k", answer: "hi").body)
+        }
+        let flood = machine.answersRead(
+            .ntfy(channel: "alex", NtfyPoll.Result(messages: forged, lastId: "f499", unreadableLines: 0)), now: F.at(31)
+        )
+        #expect(flood.records.journal.count == 1)
+        #expect(flood.records.journal.first?.message.hasPrefix("500 things read on alex") == true)
+
+        let long = String(repeating: "a", count: 5000)
+        let replies =
+            [Self.own("$announce", at: 1)]
+            + (0..<30).map { Self.reply($0 == 0 ? long : "thanks \($0)", to: "$announce", id: "$r\($0)", at: 40) }
+        _ = machine.answersRead(Self.sync(replies), now: F.at(41))
+        let answers = try #require(machine.state.activeBreak?.answers)
+        #expect(answers.count == PartnerAnswer.keptPerBreak)
+        #expect(answers[0].text.count == PartnerAnswer.longestText + 1)
     }
 
     @Test func aMatrixReplyToBreathersOwnMessageIsAnAnswerAndAThirdPersonsIsNot() throws {
@@ -216,13 +239,19 @@ import Testing
         let afterwards = machine.answerReadings(now: F.at(601))
         #expect(afterwards.map(\.channel) == ["alex", "alex-matrix"])
         #expect(afterwards.allSatisfy { !$0.breakRuns })
-        #expect(machine.nextWake() == F.at(600 + 3600))
+        // Read a little past the hour, for an answer given in its last minute.
+        #expect(machine.nextWake() == F.at(600 + 3600 + 120))
         _ = machine.advance(now: F.at(600 + 3600))
-        #expect(machine.answerReadings(now: F.at(600 + 3600)).isEmpty)
+        #expect(machine.answerReadings(now: F.at(600 + 3600)).count == 2)
+        let lastMinute = machine.answersRead(
+            Self.press(Self.agreed[1], id: "m2", at: 600 + 3590), now: F.at(3600 + 630))
+        #expect(lastMinute.records.history.first?.answers?.count == 2)
+        _ = machine.advance(now: F.at(600 + 3600 + 120))
+        #expect(machine.answerReadings(now: F.at(600 + 3600 + 120)).isEmpty)
         #expect(machine.state.answerWindows == nil)
         #expect(machine.state.answerCursors == nil)
         // A read that comes back after the hour has nothing left to answer.
-        let late = machine.answersRead(Self.press(Self.agreed[1], id: "m9", at: 4000), now: F.at(4300))
+        let late = machine.answersRead(Self.press(Self.agreed[1], id: "m9", at: 4000), now: F.at(4400))
         #expect(late.attempts.isEmpty && late.records.history.isEmpty)
     }
 }

@@ -41,7 +41,7 @@ import Testing
         #expect(harness.savedState?.activeBreak?.answers?.map(\.text) == ["Okay."])
 
         _ = harness.request(ControlRequest(op: .back))
-        harness.advance(to: 60 + 3600)
+        harness.advance(to: 3600 + AnswerWindow.readGrace)
         harness.settle()
         #expect(harness.savedState?.answerWindows == nil)
         #expect(harness.savedState?.answerCursors == nil)

@@ -51,7 +51,7 @@ public enum AnswerPollRequest {
         let rooms = "[\(JSONObjectWriter.quote(room))]"
         let none = #"{"types": []}"#
         return #"{"presence": "# + none + #", "account_data": "# + none + #", "room": {"rooms": "# + rooms
-            + #", "timeline": {"types": ["m.room.message", "m.reaction"], "limit": 50}, "state": "# + none
+            + #", "timeline": {"types": ["m.room.message", "m.reaction"], "limit": 20}, "state": "# + none
             + #", "ephemeral": "# + none + #", "account_data": "# + none + "}}"
     }
 
@@ -86,7 +86,7 @@ public enum AnswerPollRequest {
     }
 
     /// How many events one page of a gap brings.
-    public static let matrixGapPage = 100
+    public static let matrixGapPage = 50
 
     /// A page of the events a `limited` `/sync` left out, newest first: `GET {room}/messages`
     /// backwards from `from` (the timeline's `prev_batch`, then each page's `end`) down to

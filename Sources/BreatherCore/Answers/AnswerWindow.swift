@@ -16,6 +16,11 @@ public struct AnswerWindow: Hashable, Sendable, Codable {
         self.record = record
     }
 
-    /// When answers stop being read for it.
+    /// When the hour ends: what the service received after it answers nothing.
     public var closesAt: Date { endedAt.addingTimeInterval(AnswerableBreak.window) }
+    /// When reading for it stops: a while after the hour, so that an answer given in its last
+    /// minute, but not yet read (ntfy is polled every half-minute then, a Matrix long poll may
+    /// be under way), is still read. The hour itself is judged by the service's clock.
+    public var readUntil: Date { closesAt.addingTimeInterval(AnswerWindow.readGrace) }
+    public static let readGrace: TimeInterval = 120
 }

@@ -48,7 +48,7 @@ public struct MatrixEvent: Hashable, Sendable {
     init?(_ object: [String: Any]) {
         guard let eventId = object["event_id"] as? String, let type = object["type"] as? String,
             let sender = object["sender"] as? String,
-            let millis = (object["origin_server_ts"] as? NSNumber)?.doubleValue
+            let millis = (object["origin_server_ts"] as? NSNumber)?.doubleValue, ServiceTime.isPlausible(millis / 1000)
         else { return nil }
         let content = object["content"] as? [String: Any] ?? [:]
         let relation = content["m.relates_to"] as? [String: Any]

@@ -42,7 +42,7 @@ public enum NtfyPoll {
             guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") }) else { continue }
             guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any],
                 let id = object["id"] as? String, !id.isEmpty,
-                let time = (object["time"] as? NSNumber)?.doubleValue,
+                let time = (object["time"] as? NSNumber)?.doubleValue, ServiceTime.isPlausible(time),
                 let event = object["event"] as? String
             else {
                 result.unreadableLines += 1

@@ -25,6 +25,12 @@ public struct PartnerAnswer: Hashable, Sendable, Codable {
     public var via: String
     public var kind: Kind
 
+    /// How many answers one break keeps: beyond them, a reaction toggled again and again is
+    /// not a relay each time.
+    public static let keptPerBreak = 20
+    /// The longest answer kept as it is; a longer one (a Matrix reply may be long) is cut.
+    public static let longestText = 1000
+
     public init(id: String, breakId: String, text: String, at: Date, via: String, kind: Kind) {
         self.id = id
         self.breakId = breakId

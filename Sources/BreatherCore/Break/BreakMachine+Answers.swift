@@ -4,17 +4,22 @@ import Foundation
 /// and the relay of each answer to the one on the break. Reading is the daemon's; every
 /// decision about what was read is made here, from the state.
 extension BreakMachine {
-    /// The channels `brk`'s answers come back on: those its plan's messages go to that have
-    /// an answers topic (ntfy) or name the partner (Matrix), in the order the plan names them.
+    /// The channels `brk`'s answers come back on, in the order the plan names them: a matrix
+    /// channel that names the partner and gets any of the plan's messages (a reply needs no
+    /// buttons), and an ntfy channel with an answers topic that gets a message offering
+    /// answers (only buttons answer on ntfy).
     public func answerChannels(of brk: Break) -> [String] {
         let plan = brk.plan
         let named =
             [plan.announce, plan.extend, plan.back, plan.cancel].compactMap { $0?.to } + plan.reminders.map(\.to)
+        let offering = Set(
+            [plan.announce, plan.extend].compactMap { $0 }.filter { $0.answers?.isEmpty == false }.flatMap(\.to))
         var channels: [String] = []
         for name in named.joined() where !channels.contains(name) {
             guard let webhook = settings.channels[name]?.webhook else { continue }
+            let buttons = brk.answersKey != nil && offering.contains(name)
             let reads =
-                (webhook.preset == .ntfy && webhook.answersUrl != nil)
+                (webhook.preset == .ntfy && webhook.answersUrl != nil && buttons)
                 || (webhook.preset == .matrix && webhook.partnerUserId != nil)
             if reads { channels.append(name) }
         }
@@ -46,7 +51,7 @@ extension BreakMachine {
 
     /// The running break and those that ended less than an hour before `now`, with their ends.
     func answerableBreaks(now: Date) -> [(brk: Break, endedAt: Date?)] {
-        let ended = (state.answerWindows ?? []).filter { now < $0.closesAt }.map { ($0.break, Optional($0.endedAt)) }
+        let ended = (state.answerWindows ?? []).filter { now < $0.readUntil }.map { ($0.break, Optional($0.endedAt)) }
         return ended + (state.activeBreak.map { [($0, nil)] } ?? [])
     }
 
@@ -57,11 +62,12 @@ extension BreakMachine {
         // A read that comes back after its breaks' hour has nothing left to answer.
         guard answerReadings(now: now).contains(where: { $0.channel == channel }) else { return [] }
         var effects: [Effect] = []
+        var ignored: [(reason: String, sentence: String, count: Int)] = []
         switch read {
         case .ntfy(_, let poll):
             for message in poll.messages {
                 let match = AnswerMatching.ntfy(message, channel: channel, breaks: matchable(now: now))
-                effects += keep(match, channel: channel, now: now)
+                effects += keep(match, channel: channel, ignored: &ignored, now: now)
             }
             if let last = poll.lastId {
                 state.answerCursors = (state.answerCursors ?? [:]).merging([channel: last]) { $1 }
@@ -75,7 +81,7 @@ extension BreakMachine {
                 }
                 let match = AnswerMatching.matrix(
                     event, channel: channel, partner: partner, breaks: matchable(now: now))
-                effects += keep(match, channel: channel, now: now)
+                effects += keep(match, channel: channel, ignored: &ignored, now: now)
             }
             if sync.events.isEmpty {
                 quietAnswerCursors[channel] = sync.nextBatch
@@ -84,6 +90,16 @@ extension BreakMachine {
                 state.answerCursors = (state.answerCursors ?? [:]).merging([channel: sync.nextBatch]) { $1 }
             }
         }
+        // One line per reason and read, however many came: anyone who can post to the topic
+        // or room cannot fill the journal. Never the words nor the sender: only why.
+        for (reason, sentence, count) in ignored {
+            let what = count == 1 ? "Something" : "\(count) things"
+            effects.append(
+                .log(
+                    LogEntry(
+                        .notice, "\(what) read on \(channel) not taken as the partner's answer: \(sentence)",
+                        fields: ["event": "answer_ignored", "channel": channel, "answer_reason": reason])))
+        }
         return effects
     }
 
@@ -91,7 +107,7 @@ extension BreakMachine {
     /// on channels no break needs any more: the next break reads from its own start.
     mutating func closeAnswerWindows(now: Date) {
         if let windows = state.answerWindows {
-            let open = windows.filter { now < $0.closesAt }
+            let open = windows.filter { now < $0.readUntil }
             state.answerWindows = open.isEmpty ? nil : open
         }
         let read = Set(answerReadings(now: now).map(\.channel))
@@ -140,31 +156,54 @@ extension BreakMachine {
         }
     }
 
-    private mutating func keep(_ match: AnswerMatch, channel: String, now: Date) -> [Effect] {
+    private mutating func keep(
+        _ match: AnswerMatch, channel: String, ignored: inout [(reason: String, sentence: String, count: Int)],
+        now: Date
+    ) -> [Effect] {
+        func note(_ reason: String, _ sentence: String) {
+            if let seen = ignored.firstIndex(where: { $0.reason == reason }) {
+                ignored[seen].count += 1
+            } else {
+                ignored.append((reason, sentence, 1))
+            }
+        }
         switch match {
         case .ignored(let reason):
-            guard reason.isWorthLogging else { return [] }
-            // Never the words nor the sender: only why it was not taken.
-            return [
-                .log(
-                    LogEntry(
-                        .notice, "Something read on \(channel) was not taken as the partner's answer: \(reason)",
-                        fields: ["event": "answer_ignored", "channel": channel, "answer_reason": reason.rawValue]))
-            ]
-        case .answer(let answer):
+            if reason.isWorthLogging { note(reason.rawValue, reason.description) }
+            return []
+        case .answer(var answer):
+            let kept = answerableBreaks(now: now).first { $0.brk.id == answer.breakId }?.brk.answers?.count ?? 0
+            guard kept < PartnerAnswer.keptPerBreak else {
+                note("too_many", "Its break already has \(PartnerAnswer.keptPerBreak) answers, as many as are kept.")
+                return []
+            }
+            if answer.text.count > PartnerAnswer.longestText {
+                answer.text = String(answer.text.prefix(PartnerAnswer.longestText)) + "…"
+            }
             var relayed: Break?
             var amended: HistoryRecord?
             update(breakId: answer.breakId) { brk in
                 brk.answers = (brk.answers ?? []) + [answer]
                 relayed = brk
             }
+            let entries = relayed?.answers?.map(AnswerEntry.init)
             if let position = state.answerWindows?.firstIndex(where: { $0.break.id == answer.breakId }) {
-                state.answerWindows![position].record.answers = relayed?.answers?.map(AnswerEntry.init)
+                state.answerWindows![position].record.answers = entries
                 amended = state.answerWindows![position].record
+            }
+            // A held message not taken back amends the same record later: with the answers.
+            for index in state.heldMessages.indices
+            where state.heldMessages[index].breakId == answer.breakId && state.heldMessages[index].endedRecord != nil {
+                state.heldMessages[index].endedRecord?.answers = entries
             }
             guard let brk = relayed else { return [] }
             let relay = brk.plan.answerRelay ?? .standard
-            let channels = relay.channels(in: settings).filter { settings.channels[$0] != nil }
+            // The desktop always hears it (SPEC: "the desktop, and the channels in [answers]").
+            let desktops = settings.channels.values.filter { $0.kind == .desktop }.map(\.name).sorted()
+            var channels = desktops
+            for name in relay.channels(in: settings) where settings.channels[name] != nil && !channels.contains(name) {
+                channels.append(name)
+            }
             enqueue(
                 Plan.Message(to: channels, template: relay.template), event: .answer, for: brk,
                 tag: "answer\(brk.answers?.count ?? 0)", answer: answer.text, now: now)

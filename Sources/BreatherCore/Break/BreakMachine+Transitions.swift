@@ -43,8 +43,11 @@ extension BreakMachine {
             if let brk = state.activeBreak, brk.id == delivery.breakId {
                 if let current = brk.shownNotification, current != shown { close = current }
                 notificationShown(shown, text: delivery.message, urgent: delivery.isUrgent, breakId: brk.id)
-            } else if delivery.breakId != nil, delivery.event != .answer {
-                close = shown
+            } else if delivery.breakId != nil {
+                // An answer after its break shows on its own; one that replaced the break's
+                // notification while it ran would bring back buttons for a break that is over.
+                let ended = state.answerWindows?.first { $0.break.id == delivery.breakId }?.break.shownNotification
+                if delivery.event != .answer || shown == ended { close = shown }
             }
         }
         let transition = Transition(

@@ -186,7 +186,7 @@ public struct BreakMachine: Sendable {
             }
         }
         for window in state.answerWindows ?? [] {
-            candidates.append(window.closesAt)
+            candidates.append(window.readUntil)
         }
         for delivery in state.outbox where !inFlight.contains(delivery.id) {
             candidates.append(delivery.nextAttemptAt)
@@ -480,7 +480,10 @@ public struct BreakMachine: Sendable {
             delivery.reminderRound = round
             delivery.template = message.template
             delivery.fixedValues = fixedByName
-            if let answers = message.answers, !answers.isEmpty, let key = brk.answersKey {
+            // Only a channel with an answers topic shows buttons, so only its copy holds the key.
+            if let answers = message.answers, !answers.isEmpty, let key = brk.answersKey,
+                settings.channels[channel]?.webhook?.answersUrl != nil
+            {
                 delivery.answers = answers
                 delivery.answersKey = key
             }

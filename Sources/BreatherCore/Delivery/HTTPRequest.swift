@@ -8,15 +8,17 @@ public struct HTTPRequest: Hashable, Sendable {
     /// Seconds for the whole exchange.
     public var timeout: Double
     /// Whether the answer's body matters (a Matrix `delay_id`, the server's versions): kept
-    /// up to `HTTPRequest.keptBodyLimit` bytes. Other answers' bodies are counted and dropped.
+    /// up to `bodyLimit` bytes. Other answers' bodies are counted and dropped.
     public var keepsBody: Bool
     /// How much of a kept body is kept; the rest is cut, so memory stays bounded.
     public var bodyLimit = HTTPRequest.keptBodyLimit
 
     /// More than any answer a hold needs.
     public static let keptBodyLimit = 64 * 1024
-    /// For a read of answers: a `/sync` of 50 events, or an ntfy poll after a long gap.
-    public static let answersBodyLimit = 1024 * 1024
+    /// For a read of answers: more than a `/sync` of 20 events or a page of 50 can hold (a
+    /// Matrix event is at most 64 KiB), or an ntfy poll after a long gap (ntfy's answer is
+    /// lines, so a cut one loses only its last).
+    public static let answersBodyLimit = 4 * 1024 * 1024
 
     public init(
         method: String, url: String, headers: [(name: String, value: String)], body: [UInt8], timeout: Double,

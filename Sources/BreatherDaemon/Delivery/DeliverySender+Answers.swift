@@ -67,8 +67,8 @@ extension DeliverySender {
         }
     }
 
-    /// The events between `to` and `from`, oldest first, a page at a time (at most ten pages:
-    /// a thousand events; older ones are not read). Nil when a page could not be read.
+    /// The events between `to` and `from`, oldest first, a page at a time (at most twenty pages
+    /// of fifty: a thousand events; older ones are not read). Nil when a page could not be read.
     private func readGap(
         roomUrl: String, from: String, to: String, token: String, timeout: Double, pages: Int = 0,
         newestFirst: [MatrixEvent] = [], completion: @escaping @Sendable ([MatrixEvent]?) -> Void
@@ -79,7 +79,7 @@ extension DeliverySender {
                 let page = MatrixSync.parseGapPage(body)
             else { return completion(nil) }
             let collected = newestFirst + page.events
-            guard let end = page.end, pages + 1 < 10 else { return completion(collected.reversed()) }
+            guard let end = page.end, pages + 1 < 20 else { return completion(collected.reversed()) }
             readGap(
                 roomUrl: roomUrl, from: end, to: to, token: token, timeout: timeout, pages: pages + 1,
                 newestFirst: collected, completion: completion)

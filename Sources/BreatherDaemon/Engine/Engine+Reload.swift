@@ -22,6 +22,8 @@ extension Engine {
             sentence = "Plans reloaded; breather.toml has problems, so the names and channels in force are kept"
         }
         configuration = next
+        // A channel's answers topic, room or partner may have changed: read where it says now.
+        refreshAnswerReading()
         let invalid = fresh.planFiles.filter { !$0.isValid }.count
         sentence += ": \(fresh.plans.count) valid plan\(fresh.plans.count == 1 ? "" : "s")"
         sentence += invalid > 0 ? ", \(invalid) with problems (`breather check` shows them)." : "."
