@@ -223,12 +223,18 @@ def wait_relays_recorded(daemon: Daemon, count: int, timeout: float = 10) -> Non
 
 
 def ignored_reasons(daemon: Daemon) -> list[str]:
-    return [line.fields.get("BREATHER_ANSWER_REASON", "(no BREATHER_ANSWER_REASON)") for line in events(daemon, "answer_ignored")]
+    """One reason per thing turned away: a journal line stands for BREATHER_ANSWER_COUNT of them
+    (breatherd writes one line per reason and read)."""
+    reasons = []
+    for line in events(daemon, "answer_ignored"):
+        reason = line.fields.get("BREATHER_ANSWER_REASON", "(no BREATHER_ANSWER_REASON)")
+        reasons += [reason] * int(line.fields.get("BREATHER_ANSWER_COUNT", "1"))
+    return reasons
 
 
 def wait_ignored(daemon: Daemon, reason: str, count: int = 1, timeout: float = ANSWER_WITHIN) -> None:
     wait_until(lambda: ignored_reasons(daemon).count(reason) >= count, timeout,
-               f"{count} journal line(s) with BREATHER_EVENT=answer_ignored and BREATHER_ANSWER_REASON={reason} "
+               f"{count} thing(s) turned away with BREATHER_EVENT=answer_ignored and BREATHER_ANSWER_REASON={reason} "
                f"(reasons logged: {ignored_reasons(daemon)})", 0.1)
 
 

@@ -98,7 +98,10 @@ extension BreakMachine {
                 .log(
                     LogEntry(
                         .notice, "\(what) read on \(channel) not taken as the partner's answer: \(sentence)",
-                        fields: ["event": "answer_ignored", "channel": channel, "answer_reason": reason])))
+                        fields: [
+                            "event": "answer_ignored", "channel": channel, "answer_reason": reason,
+                            "answer_count": String(count),
+                        ])))
         }
         return effects
     }
