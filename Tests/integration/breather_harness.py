@@ -287,6 +287,18 @@ def plan_toml(
     return "\n".join(lines) + "\n"
 
 
+def secret_file(xdg: XdgEnv, name: str, value: str) -> str:
+    """Writes `value` to secrets/<name> in the config folder as breather wants a secret kept
+    (folder 0700, file 0600); returns the path to put in breather.toml."""
+    folder = xdg.config_dir / "secrets"
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    path = folder / name
+    path.write_text(value + "\n")
+    os.chmod(path, 0o600)
+    return f"secrets/{name}"
+
+
 def write_plan(xdg: XdgEnv, name: str, text: str) -> Path:
     xdg.plans_dir.mkdir(parents=True, exist_ok=True)
     path = xdg.plans_dir / f"{name}.toml"

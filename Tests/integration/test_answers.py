@@ -18,7 +18,6 @@ order, so once the later answer shows, the earlier event has been read and judge
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 import urllib.request
@@ -34,6 +33,7 @@ from breather_harness import (
     history_records,
     local_hhmm,
     parse_ts,
+    secret_file,
     toml_value,
     wait_until,
     wait_wall_clock_past,
@@ -90,16 +90,6 @@ def answers_plan(announce_to: list[str], relay_to: Optional[list[str]] = ("relay
         if relay_message is not None:
             lines.append(f"message = {toml_value(relay_message)}")
     return "\n".join(lines) + "\n"
-
-
-def secret_file(xdg: XdgEnv, name: str, value: str) -> str:
-    folder = xdg.config_dir / "secrets"
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    path = folder / name
-    path.write_text(value + "\n")
-    os.chmod(path, 0o600)
-    return f"secrets/{name}"
 
 
 def relay_channel(ntfy: NtfyStandIn) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from breather_harness import (
     XdgEnv,
     parse_ts,
     plan_toml,
+    secret_file,
     wait_until,
     wait_wall_clock_past,
     write_config,
@@ -303,13 +304,7 @@ def proxy(synapse: Matrix):
 
 
 def token_file(xdg: XdgEnv, token: str, name: str = "sam-matrix-token") -> str:
-    folder = xdg.config_dir / "secrets"
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    path = folder / name
-    path.write_text(token + "\n")
-    os.chmod(path, 0o600)
-    return f"secrets/{name}"
+    return secret_file(xdg, name, token)
 
 
 def matrix_channel(xdg: XdgEnv, url: str, token: str) -> dict[str, Any]:

@@ -9,6 +9,11 @@ extension BreakMachine {
     /// buttons), and an ntfy channel with an answers topic that gets a message offering
     /// answers (only buttons answer on ntfy).
     public func answerChannels(of brk: Break) -> [String] {
+        // Asked after every change: with no channel that can bring answers, a plan of many
+        // reminders is not walked at all.
+        guard settings.channels.values.contains(where: { $0.webhook.map(Self.bringsAnswers) ?? false }) else {
+            return []
+        }
         let plan = brk.plan
         let named =
             [plan.announce, plan.extend, plan.back, plan.cancel].compactMap { $0?.to } + plan.reminders.map(\.to)
@@ -18,12 +23,15 @@ extension BreakMachine {
         for name in named.joined() where !channels.contains(name) {
             guard let webhook = settings.channels[name]?.webhook else { continue }
             let buttons = brk.answersKey != nil && offering.contains(name)
-            let reads =
-                (webhook.preset == .ntfy && webhook.answersUrl != nil && buttons)
-                || (webhook.preset == .matrix && webhook.partnerUserId != nil)
-            if reads { channels.append(name) }
+            if Self.bringsAnswers(webhook), webhook.preset == .matrix || buttons { channels.append(name) }
         }
         return channels
+    }
+
+    /// An ntfy channel with an answers topic, or a matrix channel that names the partner.
+    static func bringsAnswers(_ webhook: Webhook) -> Bool {
+        (webhook.preset == .ntfy && webhook.answersUrl != nil)
+            || (webhook.preset == .matrix && webhook.partnerUserId != nil)
     }
 
     /// What to read at `now`, one per channel: nothing at all when no break runs and none
