@@ -1003,9 +1003,11 @@ def analysis(bench: Bench, notes: list[str]) -> None:
         status = r.get("rt_status")
         notes.append(f"Process start floor: `breatherd` that stops at once (no XDG_RUNTIME_DIR) takes "
                      f"{ms(median(floor_d))} and `breather --help` {ms(median(floor_c))} (medians): exec, "
-                     f"relocating the statically linked binary and its few shared libraries (libcurl and its TLS "
-                     f"stack, libsystemd), and the Swift runtime's first protocol-conformance lookups, which scan "
-                     f"the whole binary (`breather status` skips the argument parser for this reason)."
+                     f"relocating the statically linked binary and its few shared libraries (breatherd: libcurl "
+                     f"and its TLS stack, libsystemd; breather: the C and C++ runtimes only, as `doctor` loads "
+                     f"libsystemd when it asks), and the Swift runtime's first protocol-conformance lookups, which "
+                     f"scan the whole binary (`breather status` skips the argument parser and Codable for this "
+                     f"reason)."
                      + (f" That is {median(floor_d) / median(ready):.0%} of start to READY" if ready else "")
                      + (f" and {median(floor_c) / median(status):.0%} of a `breather status` round trip" if status else "")
                      + "; a smaller binary is what would move these figures, not the daemon's logic.")
