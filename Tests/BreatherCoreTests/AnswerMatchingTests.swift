@@ -302,6 +302,26 @@ import Testing
         #expect(MatrixSync.parse(Array(#"{"rooms": {}}"#.utf8), room: room) == nil)
     }
 
+    @Test func aServiceTimeTheStateFileCouldNotHoldIsUnreadableNotATrap() throws {
+        let ntfy = #"""
+            {"id": "far", "time": 1e17, "event": "message", "message": "x"}
+            {"id": "neg", "time": -5, "event": "message", "message": "x"}
+            {"id": "ok", "time": 1795269600, "event": "message", "message": "x"}
+            """#
+        let poll = NtfyPoll.parse(Array(ntfy.utf8))
+        #expect(poll.messages.map(\.id) == ["ok"])
+        #expect(poll.unreadableLines == 2)
+        let page = #"""
+            {"chunk": [
+              {"event_id": "$far", "type": "m.room.message", "sender": "@a:x", "origin_server_ts": 1e20,
+               "content": {"body": "x"}},
+              {"event_id": "$ok", "type": "m.room.message", "sender": "@a:x", "origin_server_ts": 1795269600000,
+               "content": {"body": "x"}}
+            ], "end": "t1"}
+            """#
+        #expect(try #require(MatrixSync.parseGapPage(Array(page.utf8))).events.map(\.eventId) == ["$ok"])
+    }
+
     @Test func aPageOfTheEventsALimitedSyncLeftOut() throws {
         let body = #"""
             {"chunk": [
